@@ -1,0 +1,1 @@
+"""Ourplan: personalised care and support planning for people with long-term conditions."""

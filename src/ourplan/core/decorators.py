@@ -1,0 +1,23 @@
+"""View guards. A logged-in user without the right role gets "not found", never a hint that the page exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+
+from ourplan.core.roles import is_staff_member
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise Http404("Not found")
+        return view(request, *args, **kwargs)
+
+    return wrapper

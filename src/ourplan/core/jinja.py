@@ -1,0 +1,69 @@
+"""The Jinja2 environment: NHS.UK frontend macros, Django's static/url helpers, CSRF, and a few filters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.messages import get_messages
+from django.middleware.csrf import get_token
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
+from markupsafe import Markup
+
+
+def url(name: str, *args: Any, **kwargs: Any) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def uk_date(value: date | datetime | None, fmt: str = "j F Y") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value)
+    return date_format(value, fmt)
+
+
+def number(value: Decimal | float | int | None, places: int | None = None) -> str:
+    """Numbers without trailing zeros (48, 7.2, 140), as people write them."""
+    if value is None:
+        return ""
+    if places is not None:
+        return f"{float(value):.{places}f}"
+    d = Decimal(str(value)).normalize()
+    return f"{d:f}"
+
+
+def csrf_input(request: Any) -> Markup:
+    return Markup('<input type="hidden" name="csrfmiddlewaretoken" value="{}">').format(get_token(request))
+
+
+def plain_condition(condition: Any) -> str:
+    """The plain-language name of a condition, for people's own pages."""
+    from ourplan.clinical.terminology import condition_names
+
+    return condition_names(condition.code, condition.display)[1]
+
+
+def environment(**options: Any) -> Environment:
+    loader = options.pop("loader")
+    options["undefined"] = ChainableUndefined  # the NHS.UK macros read chained optional params
+    env = Environment(
+        loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        **options,
+    )
+    env.globals.update(
+        {
+            "static": static, "url": url, "csrf_input_for": csrf_input, "get_messages": get_messages,
+            "plain_condition": plain_condition,
+        }
+    )
+    env.filters.update({"uk_date": uk_date, "number": number})
+    return env

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from ourplan.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("allauth.urls")),
+    path("", include("ourplan.people.urls")),
+]
