@@ -30,7 +30,7 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("OURPLAN_DATA_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = env_bool("OURPLAN_DEBUG")
-_DEV_KEY = "dev-only-insecure-key-never-used-with-debug-off"  # noqa: S105 - refused below unless DEBUG
+_DEV_KEY = "dev-only-insecure-key-never-used-with-debug-off"
 SECRET_KEY = os.environ.get("OURPLAN_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:

@@ -11,7 +11,7 @@ os.environ.setdefault("OURPLAN_REQUIRE_STAFF_MFA", "0")
 os.environ.setdefault("OURPLAN_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("OURPLAN_LOG_LEVEL", "ERROR")
 
-from ourplan.settings import *  # noqa: E402, F403
+from ourplan.settings import *  # noqa: F403
 
 # Hashing passwords at full strength makes the suite slow and proves nothing about Ourplan.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

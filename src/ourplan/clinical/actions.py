@@ -3,7 +3,7 @@ audit row)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -25,7 +25,7 @@ def _basis(actor: User | None) -> AccessBasis:
 @transaction.atomic
 def do_add_condition(
     actor: User | None, person: Person, code: str, *, display: str = "", system: str = SNOMED,
-    clinical_status: str = Condition.ClinicalStatus.ACTIVE, onset_date: object = None,
+    clinical_status: str = Condition.ClinicalStatus.ACTIVE, onset_date: date | None = None,
 ) -> Condition:
     if not code.strip().isdigit():
         raise ActionError(f"'{code}' is not a SNOMED CT concept id", field="code")
@@ -50,7 +50,7 @@ def do_record_observation(
     """Record a result after checking unit and plausibility (raises ActionError with a clear message)."""
     checked = check_value(measure, value, unit, value2)
     when = effective_at or timezone.now()
-    if when > timezone.now() + timezone.timedelta(minutes=5):
+    if when > timezone.now() + timedelta(minutes=5):
         raise ActionError("The date of a result cannot be in the future", field="effective_at")
     obs = Observation.objects.create(
         person=person, measure=measure, code=checked.measure.code, display=checked.measure.display,

@@ -52,7 +52,8 @@ def plain_condition(condition: Any) -> str:
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined  # the NHS.UK macros read chained optional params
-    env = Environment(
+    # Django's Jinja2 backend passes autoescape=True in `options`.
+    env = Environment(  # noqa: S701
         loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
         extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
         trim_blocks=True,

@@ -8,15 +8,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
 from ourplan.core.roles import is_staff_member
-from ourplan.people.access import people_for
-from ourplan.people.models import Person
+from ourplan.people.access import own_person, people_for
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     if is_staff_member(request.user):
         return redirect("people:register")
-    if Person.objects.filter(user=request.user).exists() or people_for(request.user).exists():
+    if own_person(request.user) is not None or people_for(request.user).exists():
         return redirect("people:my_home")
     return render(request, "core/no_record.jinja", {"page_title": "No record linked"}, status=200)
 

@@ -46,8 +46,15 @@ def people_for(user: Any, bases: Collection[AccessBasis] | None = None) -> Query
         if orgs:
             q |= Q(practice_id__in=orgs)
     if AccessBasis.CONSENT in allowed:
-        q |= _consent_in_force(user)
+        q |= Q(_consent_in_force(user))
     return Person.objects.filter(q)
+
+
+def own_person(user: Any) -> Person | None:
+    """The person record linked to this login, if any."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.filter(user=user).first()
 
 
 def basis_for(user: Any, person: Person) -> AccessBasis:

@@ -19,7 +19,7 @@ from ourplan.core import audit
 from ourplan.core.decorators import staff_required
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people import nhs_number
-from ourplan.people.access import get_person_for, people_for
+from ourplan.people.access import get_person_for, own_person, people_for
 from ourplan.people.models import Person
 
 PAGE_SIZE = 50
@@ -75,7 +75,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 def my_home(request: HttpRequest) -> HttpResponse:
     """A person's own page; for a carer, the list of people who have shared their record with them."""
-    own = Person.objects.filter(user=request.user).first()
+    own = own_person(request.user)
     if own is not None:
         return _person_home(request, own.public_id)
     shared = people_for(request.user, bases={AccessBasis.CONSENT}).order_by("family_name")
