@@ -64,7 +64,7 @@ worker: setup
 	$(MANAGE) db_worker
 
 bench: setup
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/seed_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

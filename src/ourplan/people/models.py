@@ -71,7 +71,8 @@ class Practitioner(SourcedModel):
 
 
 class StaffMember(SourcedModel):
-    """A practitioner's role at an organisation (FHIR PractitionerRole). A practitioner may have several."""
+    """A practitioner's role at an organisation (FHIR PractitionerRole). A practitioner may have several.
+    The practitioner may be unknown: other systems send roles (an SDS role profile at a trust) alone."""
 
     class Role(models.TextChoices):
         CLINICIAN = "clinician", "Clinician"
@@ -79,7 +80,9 @@ class StaffMember(SourcedModel):
         COORDINATOR = "coordinator", "Care co-ordinator"
         ADMIN = "admin", "Practice admin"
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="roles")
+    practitioner = models.ForeignKey(
+        Practitioner, null=True, blank=True, on_delete=models.CASCADE, related_name="roles"
+    )
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="staff")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.CLINICIAN)
     job_title = models.CharField(max_length=100, blank=True, default="")
@@ -90,7 +93,8 @@ class StaffMember(SourcedModel):
         constraints = [_source_unique("staff")]
 
     def __str__(self) -> str:
-        return f"{self.practitioner} ({self.get_role_display()}, {self.organisation})"
+        who = self.practitioner or "Unnamed practitioner"
+        return f"{who} ({self.get_role_display()}, {self.organisation})"
 
 
 class ContactMethod(models.TextChoices):
