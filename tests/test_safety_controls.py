@@ -62,7 +62,8 @@ class TestAuditTrail:
 
 
 def _run_check(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OURPLAN_") and k != "DJANGO_SETTINGS_MODULE"}
+    skip = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OURPLAN_") and k not in skip}
     env.update({"OURPLAN_DATA_DIR": os.environ.get("OURPLAN_DATA_DIR", "/tmp/ourplan-check"), **env_overrides})
     return subprocess.run([sys.executable, "-m", "ourplan.manage", *args], env=env, capture_output=True,
                           text=True, timeout=120)

@@ -159,6 +159,11 @@ class Person(SourcedModel):
         return " ".join(p for p in (self.preferred_name or self.given_name, self.family_name) if p)
 
     @property
+    def accessible_format_labels(self) -> list[str]:
+        labels = dict(AccessibleFormat.choices)
+        return [str(labels.get(code, code)) for code in self.accessible_formats]
+
+    @property
     def formal_name(self) -> str:
         """FAMILY, Given: how clinical systems show a name, to stop two similar names being confused."""
         return f"{self.family_name.upper()}, {self.given_name}".strip(", ")
