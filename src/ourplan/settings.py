@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "ourplan.people",
     "ourplan.clinical",
     "ourplan.fhir",
+    "ourplan.recall",
+    "ourplan.preparation",
+    "ourplan.documents",
+    "ourplan.messaging",
     "ourplan.demo",
 ]
 

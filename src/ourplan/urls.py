@@ -7,4 +7,6 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("", include("ourplan.people.urls")),
+    path("", include("ourplan.recall.urls")),
+    path("", include("ourplan.preparation.urls")),
 ]

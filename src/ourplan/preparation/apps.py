@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PreparationConfig(AppConfig):
+    name = "ourplan.preparation"
+    label = "preparation"
