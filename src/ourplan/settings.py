@@ -236,6 +236,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("OURPLAN_LOG_LEVEL", "WARNING")},
 }
 
+# Messages: "console" prints, "file" writes to $OURPLAN_DATA_DIR/outbox, "notify" uses GOV.UK Notify.
+OURPLAN_MESSAGE_BACKEND = os.environ.get("OURPLAN_MESSAGE_BACKEND", "console" if DEBUG else "file")
+# Links in emails and SMS point here.
+OURPLAN_BASE_URL = os.environ.get("OURPLAN_BASE_URL", "http://127.0.0.1:8000")
+
 # The demo practice's password (local demo only; see README).
 OURPLAN_DEMO_PASSWORD = os.environ.get("OURPLAN_DEMO_PASSWORD", "demo")
 OURPLAN_AUDIT_READS = True

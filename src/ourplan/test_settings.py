@@ -16,3 +16,10 @@ from ourplan.settings import *  # noqa: F403
 # Hashing passwords at full strength makes the suite slow and proves nothing about Ourplan.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
+
+# Jobs run at once in tests unless a test enqueues into the database backend on purpose.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "db": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+OURPLAN_MESSAGE_BACKEND = "file"
