@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ourplan.fhir",
     "ourplan.recall",
     "ourplan.preparation",
+    "ourplan.planning",
     "ourplan.documents",
     "ourplan.messaging",
     "ourplan.demo",

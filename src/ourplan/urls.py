@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("ourplan.people.urls")),
     path("", include("ourplan.recall.urls")),
     path("", include("ourplan.preparation.urls")),
+    path("", include("ourplan.planning.urls")),
 ]
