@@ -70,3 +70,15 @@ def test_nobody_can_sign_themselves_up():
     from ourplan.core.models import User
 
     assert not User.objects.filter(username="eve").exists()
+
+
+def test_staff_log_in_and_are_taken_to_set_up_an_authenticator_app(settings, clinician):
+    settings.OURPLAN_REQUIRE_STAFF_MFA = True
+    client = Client()
+    response = client.post(reverse("account_login"),
+                           {"login": clinician.username, "password": "a-long-test-password"}, follow=True)
+    # allauth asks for the password once more before adding an authenticator (its reauthentication rule).
+    assert response.redirect_chain[-1][0].startswith(reverse("account_reauthenticate"))
+    response = client.post(response.redirect_chain[-1][0], {"password": "a-long-test-password"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_activate_totp")
+    assert response.status_code == 200 and b"Authenticator" in response.content

@@ -12,7 +12,9 @@ from django.shortcuts import redirect
 from ourplan.core.roles import is_staff_member
 
 # Pages a staff member without MFA may still reach: the MFA setup itself, logout and static assets.
-_ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/accounts/login/", "/healthz")
+_ALLOWED_PREFIXES = (
+    "/accounts/2fa/", "/accounts/reauthenticate/", "/accounts/logout/", "/accounts/login/", "/static/", "/healthz",
+)
 
 
 class StaffMfaMiddleware:
