@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ourplan.recall",
     "ourplan.preparation",
     "ourplan.planning",
+    "ourplan.support",
     "ourplan.documents",
     "ourplan.messaging",
     "ourplan.demo",

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("ourplan.recall.urls")),
     path("", include("ourplan.preparation.urls")),
     path("", include("ourplan.planning.urls")),
+    path("", include("ourplan.support.urls")),
 ]
