@@ -164,13 +164,14 @@ def test_the_examples_read_back_as_what_they_say(db, missing_patients):
     assert (albumin.person.nhs_number, albumin.value, albumin.unit) == ("9990000034", 47, "g/L")
 
 
-def test_an_observation_whose_patient_is_nowhere_is_reported_naming_the_reference(db):
+def test_an_observation_whose_patient_is_nowhere_is_held_naming_the_reference(db):
+    # The held queue itself is tested in test_import_held.
     report = import_fhir(uk_core_files())
 
     news2 = [i for i in report.items if "NEWS2" in i.file]
     assert len(news2) == 8
-    assert {i.outcome for i in news2} == {Outcome.ERROR}
-    assert f"Observation.subject Patient/{NEWS2_PATIENT} is not in this import" in news2[0].message
+    assert {i.outcome for i in news2} == {Outcome.HELD}
+    assert news2[0].message.startswith(f"waiting for Patient/{NEWS2_PATIENT}; it will be attached")
     assert news2[0].location == "Bundle.entry[0]"
     assert not Observation.objects.filter(measure="news2").exists()
 
@@ -352,7 +353,7 @@ def test_the_command_prints_a_line_per_resource_and_a_summary(db, practice, miss
     lines = out.getvalue().splitlines()
     assert len(lines) == 28 + 12 + 1
     assert lines[-1] == ("Summary: 32 files, 40 resources: 28 created, 0 updated, 0 unchanged, "
-                         "12 refused, 0 errors")
+                         "12 refused, 0 errors, 0 held")
     assert any(line.startswith("refused    UKCore-CarePlan-WellnessPlan-Example.xml CarePlan/") for line in lines)
     assert any(line.startswith("created    UKCore-Bundle-NEWS2Observations-Example.xml Bundle.entry[3] ")
                for line in lines)

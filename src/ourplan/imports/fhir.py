@@ -7,6 +7,10 @@ imported in dependency order (organisations before the people registered there, 
 results), whatever order the files and entries come in, so references resolve across files.
 
 Re-importing the same files creates nothing new: see fhir_refs for how records are keyed and matched.
+
+A Condition, Observation or RelatedPerson that is good but whose person is in neither this run nor Ourplan
+is held, not refused, and attached when the person arrives: see fhir_held. Each run ends by trying the
+held queue again.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from django.db import DatabaseError, transaction
 from ourplan.core.errors import ActionError
 from ourplan.core.models import User
 from ourplan.imports.fhir_clinical import import_condition, import_observation
+from ourplan.imports.fhir_held import hold, retry_held
 from ourplan.imports.fhir_people import (
     import_organization,
     import_patient,
@@ -33,6 +38,7 @@ from ourplan.imports.fhir_people import (
 )
 from ourplan.imports.fhir_read import Entry, UnreadableFile, model_class, parse, read_file
 from ourplan.imports.fhir_refs import FhirRun, Imported
+from ourplan.imports.fhir_subject import SubjectNotKnown
 from ourplan.imports.records import ImportContext, organisation_by_ods, require_practice
 from ourplan.imports.report import ImportReport, Outcome, ReportItem
 
@@ -88,11 +94,27 @@ def _item(entry: Entry, outcome: Outcome, message: str) -> ReportItem:
                       entry.resource_id or entry.full_url, outcome, message)
 
 
+def _hold(entry: Entry, resource: Any, waiting: SubjectNotKnown, run: FhirRun) -> ReportItem:
+    try:
+        with transaction.atomic():
+            outcome, message = hold(entry, resource, waiting, run)
+    except (ActionError, DatabaseError) as exc:
+        problem = exc.message if isinstance(exc, ActionError) else f"the database refused it ({exc})"
+        run.record(entry, None, problem)
+        return _item(entry, Outcome.ERROR, f"could not be held: {problem}")
+    run.record(entry, None, "it is held until its patient is imported")
+    return _item(entry, outcome, message)
+
+
 def _import_one(entry: Entry, run: FhirRun) -> ReportItem:
+    resource: Any = None
     try:
         with transaction.atomic():
             resource = parse(entry)
             done = IMPORTERS[entry.resource_type](resource, entry, run)
+    except SubjectNotKnown as exc:
+        # Raised only after everything else about the resource was checked (fhir_subject).
+        return _hold(entry, resource, exc, run)
     except ActionError as exc:
         problem = exc.message
     except ValidationError as exc:
@@ -144,7 +166,7 @@ def import_fhir(
     `practice_ods` registers imported people who have no generalPractitioner, and no practice yet, at that
     practice (it may be an Organization in these files). Raises ActionError, before anything is saved, if
     no such organisation exists or is being imported."""
-    report = ImportReport(dry_run=dry_run)
+    report = ImportReport(dry_run=dry_run, can_hold=True)
     entries: list[Entry] = []
     file_order: dict[str, int] = {}
     for path in paths:
@@ -176,7 +198,11 @@ def import_fhir(
             if entry.resource_type == "Patient" and practice_ods and run.practice is None:
                 run.practice = require_practice(practice_ods)
             report.add(_import_one(entry, run))
+        # Last, so that people imported by this run (or since the last one) receive what was held for them.
+        retried = retry_held(run=run)
         if dry_run:
             transaction.set_rollback(True)
     report.sort(file_order)
+    report.items.extend(retried.items)  # after the files' own lines: they come from earlier runs
+    report.still_held = retried.still_held
     return report

@@ -21,17 +21,9 @@ from ourplan.clinical.validation import check_value
 from ourplan.core.errors import ActionError
 from ourplan.imports.fhir_read import Entry
 from ourplan.imports.fhir_refs import FhirRun, Imported, source_key
+from ourplan.imports.fhir_subject import Checked, import_checked
 from ourplan.imports.fhir_values import Code, codings, concept_text, to_date, to_datetime
-from ourplan.imports.records import (
-    Saved,
-    audit_saved,
-    aware,
-    check_not_future,
-    describe_result,
-    find_by_key,
-    name_for_person,
-    save,
-)
+from ourplan.imports.records import aware, check_not_future, describe_result, name_for_person
 from ourplan.imports.snomed import sctid_problem
 from ourplan.people.models import Person
 
@@ -42,17 +34,6 @@ OBSERVATION_STATUSES = ("registered", "preliminary", "final", "amended", "correc
                         "entered-in-error", "unknown")
 # A condition someone recorded in error, or ruled out, must not put the person on a register.
 NOT_A_DIAGNOSIS = frozenset({"refuted", "entered-in-error"})
-
-
-def _detail(entry: Entry) -> dict[str, Any]:
-    return {"source": "fhir", "file": entry.file, "location": entry.location,
-            "resource": f"{entry.resource_type}/{entry.resource_id}" if entry.resource_id else entry.full_url}
-
-
-def _subject(res: Any, run: FhirRun, element: str) -> Person:
-    person = run.resolve(res.subject, ("Patient",), element)
-    assert isinstance(person, Person)
-    return person
 
 
 def _bound_code(concept: Any, system: str, allowed: tuple[str, ...], element: str) -> str | None:
@@ -67,12 +48,9 @@ def _bound_code(concept: Any, system: str, allowed: tuple[str, ...], element: st
     raise ActionError(f"{element} {shown} is not one of the FHIR codes: {', '.join(allowed)}", field=element)
 
 
-def _same_person(existing: Condition | Observation | None, person: Person, entry: Entry) -> None:
-    if existing is not None and existing.person_id != person.pk:
-        raise ActionError(
-            f"{entry.resource_type} {entry.resource_id or ''} has the same identifier as one imported "
-            "before for a different person. Not changed: check which system this file came from"
-        )
+def _conflict(entry: Entry) -> str:
+    return (f"{entry.resource_type} {entry.resource_id or ''} has the same identifier as one imported before "
+            "for a different person. Not changed: check which system this file came from")
 
 
 # --- Condition -------------------------------------------------------------------------------------------
@@ -85,9 +63,9 @@ def _onset(res: Any) -> date | None:
     return None  # onsetAge / onsetRange / onsetString cannot be turned into a date
 
 
-def import_condition(res: Any, entry: Entry, run: FhirRun) -> Imported:
+def check_condition(res: Any, entry: Entry) -> Checked:
+    """Everything but the subject: see fhir_subject for why that comes last."""
     notes: list[str] = []
-    person = _subject(res, run, "Condition.subject")
     code = next((c for c in codings(res.code) if c.system == SNOMED), None)
     if code is None:
         shown = ", ".join(f"{c.system}|{c.code}" for c in codings(res.code)) or concept_text(res.code) or "none"
@@ -103,7 +81,6 @@ def import_condition(res: Any, entry: Entry, run: FhirRun) -> Imported:
     if clinical is None:
         notes.append("no clinicalStatus, recorded as active")
     fields: dict[str, Any] = {
-        "person": person,
         "code_system": SNOMED,
         "code": code.code,
         "display": (code.display or concept_text(res.code) or condition_names(code.code)[0])[:255],
@@ -117,13 +94,17 @@ def import_condition(res: Any, entry: Entry, run: FhirRun) -> Imported:
     recorded = to_date(res.recordedDate, "Condition.recordedDate")
     if recorded:
         fields["recorded_date"] = recorded
-    key = source_key(entry, res)
-    existing = find_by_key(Condition, key)
-    _same_person(existing, person, entry)
-    saved = save(Condition, existing, fields, key)
-    audit_saved(run.ctx, saved, person, _detail(entry))
-    register = f", {fields['register']} register" if fields["register"] else ", on no register"
-    return Imported(saved, f"Condition {code.code} {fields['display']}{register}", notes)
+
+    def describe(record: Any, person: Person | None) -> str:
+        register = f", {record.register} register" if record.register else ", on no register"
+        return f"Condition {record.code} {record.display}{register}"
+
+    return Checked(entry, Condition, source_key(entry, res), res.subject, "Condition.subject", fields, describe,
+                   _conflict(entry), notes)
+
+
+def import_condition(res: Any, entry: Entry, run: FhirRun) -> Imported:
+    return import_checked(check_condition(res, entry), run)
 
 
 # --- Observation -----------------------------------------------------------------------------------------
@@ -194,15 +175,14 @@ def _values(res: Any, measure: Measure, code: Code) -> dict[str, Any]:
     return {"value": checked.value, "value2": None, "unit": checked.unit}
 
 
-def import_observation(res: Any, entry: Entry, run: FhirRun) -> Imported:
+def check_observation(res: Any, entry: Entry) -> Checked:
+    """Everything but the subject: see fhir_subject for why that comes last."""
     status = res.status or ""
     if status not in OBSERVATION_STATUSES:
         raise ActionError(f"Observation.status '{status}' is not one of the FHIR codes: "
                           f"{', '.join(OBSERVATION_STATUSES)}", field="status")
     measure, code = _measure(res.code)
-    person = _subject(res, run, "Observation.subject")
     fields: dict[str, Any] = {
-        "person": person,
         "measure": measure.key,
         "code_system": code.system,
         "code": code.code,
@@ -212,10 +192,13 @@ def import_observation(res: Any, entry: Entry, run: FhirRun) -> Imported:
         "source": Observation.Source.IMPORT,
         **_values(res, measure, code),
     }
-    key = source_key(entry, res)
-    existing = find_by_key(Observation, key)
-    _same_person(existing, person, entry)
-    saved: Saved[Observation] = save(Observation, existing, fields, key)
-    audit_saved(run.ctx, saved, person, _detail(entry))
-    return Imported(saved, f"Result {describe_result(saved.obj)} for {name_for_person(person)}")
 
+    def describe(record: Any, person: Person | None) -> str:
+        return f"Result {describe_result(record)}" + (f" for {name_for_person(person)}" if person else "")
+
+    return Checked(entry, Observation, source_key(entry, res), res.subject, "Observation.subject", fields,
+                   describe, _conflict(entry))
+
+
+def import_observation(res: Any, entry: Entry, run: FhirRun) -> Imported:
+    return import_checked(check_observation(res, entry), run)

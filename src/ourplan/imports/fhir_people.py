@@ -10,6 +10,7 @@ from typing import Any
 from ourplan.core.errors import ActionError
 from ourplan.imports.fhir_read import Entry
 from ourplan.imports.fhir_refs import FhirRun, Imported, source_key
+from ourplan.imports.fhir_subject import Checked, audit_detail, import_checked
 from ourplan.imports.fhir_values import (
     BCP47,
     NHS_NUMBER_SYSTEM,
@@ -80,11 +81,6 @@ RELATIONSHIPS: dict[str, str] = {
     **dict.fromkeys(("FRND", "NBOR", "ROOM"), R.FRIEND),
     **dict.fromkeys(("CAREGIVER",), R.CARER),
 }
-
-
-def _detail(entry: Entry) -> dict[str, Any]:
-    return {"source": "fhir", "file": entry.file, "location": entry.location,
-            "resource": f"{entry.resource_type}/{entry.resource_id}" if entry.resource_id else entry.full_url}
 
 
 # --- Patient ---------------------------------------------------------------------------------------------
@@ -203,7 +199,7 @@ def import_patient(res: Any, entry: Entry, run: FhirRun) -> Imported:
         notes.append("no GP practice, so no member of staff can see this person yet (use --practice)")
 
     saved = save(Person, existing, cleaned, key)
-    audit_saved(run.ctx, saved, saved.obj, _detail(entry))
+    audit_saved(run.ctx, saved, saved.obj, audit_detail(entry))
     return Imported(saved, f"Person {name_for_person(saved.obj)}", notes)
 
 
@@ -288,11 +284,10 @@ def import_practitioner_role(res: Any, entry: Entry, run: FhirRun) -> Imported:
 
 # --- RelatedPerson ---------------------------------------------------------------------------------------
 
-def import_related_person(res: Any, entry: Entry, run: FhirRun) -> Imported:
+def check_related_person(res: Any, entry: Entry) -> Checked:
+    """Everything but the patient: see fhir_subject for why that comes last."""
     notes: list[str] = []
-    person = run.resolve(res.patient, ("Patient",), "RelatedPerson.patient")
-    assert isinstance(person, Person)
-    fields: dict[str, Any] = {"person": person}
+    fields: dict[str, Any] = {}
     name = human_name(res.name)
     if name is not None:
         fields.update(given_name=name.given, family_name=name.family)
@@ -311,12 +306,15 @@ def import_related_person(res: Any, entry: Entry, run: FhirRun) -> Imported:
         notes.append(problem)
     if res.active is not None:
         fields["active"] = bool(res.active)
-    key = source_key(entry, res)
-    existing = find_by_key(RelatedPerson, key)
-    if existing is not None and existing.person_id != person.pk:
-        raise ActionError(f"RelatedPerson/{entry.resource_id} was imported before for a different person. "
-                          "Not changed")
-    saved = save(RelatedPerson, existing, fields, key)
-    audit_saved(run.ctx, saved, person, _detail(entry))
-    label = RelatedPerson.Relationship(saved.obj.relationship).label.lower()
-    return Imported(saved, f"Related person {saved.obj} ({label} of {name_for_person(person)})", notes)
+
+    def describe(record: Any, person: Person | None) -> str:
+        label = RelatedPerson.Relationship(record.relationship).label.lower()
+        return f"Related person {record} ({label}" + (f" of {name_for_person(person)})" if person else ")")
+
+    return Checked(entry, RelatedPerson, source_key(entry, res), res.patient, "RelatedPerson.patient", fields,
+                   describe, f"RelatedPerson/{entry.resource_id} was imported before for a different person. "
+                   "Not changed", notes)
+
+
+def import_related_person(res: Any, entry: Entry, run: FhirRun) -> Imported:
+    return import_checked(check_related_person(res, entry), run)

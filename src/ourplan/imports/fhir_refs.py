@@ -15,7 +15,8 @@ a key that already belongs to a different person (or NHS number) is refused, nev
 
 References resolve, in order: to a resource in this run (by "Type/id" or fullUrl, across all files), then
 to a record imported earlier (by source key), then, for logical references by identifier, by NHS number,
-ODS code or SDS user id.
+ODS code or SDS user id. A reference that resolves nowhere raises `Unresolved`, so that a result whose
+person is simply not here yet can be held (fhir_held) rather than refused.
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ _BY_IDENTIFIER: dict[str, tuple[str, str]] = {
 }
 
 IDENTIFIER_KEYED = frozenset({"Condition", "Observation"})
+
+
+class Unresolved(ActionError):
+    """`ref` points at nothing in this run or in Ourplan. A type of its own because for the person a result
+    belongs to this means "not yet", not "wrong": the caller may hold the resource instead of refusing it.
+    (A reference that is malformed, of the wrong type, or to a resource that failed in this run is a plain
+    ActionError: those are problems to fix, not to wait for.)"""
+
+    def __init__(self, message: str, *, field: str, ref: Any) -> None:
+        super().__init__(message, field=field)
+        self.ref = ref
 
 
 def logical_id(entry: Entry) -> str:
@@ -123,8 +135,15 @@ class FhirRun:
             found = self._by_identifier(ref, allowed)
             if found is not None:
                 return found
-        raise ActionError(f"{element} {describe(ref)} is not in this import and was not imported before "
-                          "(import it in the same run, or first)", field=element)
+            if not _followable(ref, allowed):
+                # Nothing imported later could ever match it, so waiting for it would be pointless.
+                raise ActionError(f"{element} {describe(ref)}: Ourplan matches {' or '.join(allowed)} by "
+                                  "identifier only by NHS number, ODS code or SDS user id", field=element)
+        else:
+            raise ActionError(f"{element} {describe(ref)} has neither a reference nor an identifier, so it "
+                              "cannot be matched to a record", field=element)
+        raise Unresolved(f"{element} {describe(ref)} is not in this import and was not imported before "
+                         "(import it in the same run, or first)", field=element, ref=ref)
 
     def _by_reference(self, text: str, allowed: tuple[str, ...], element: str) -> SourcedModel | None:
         split = split_reference(text)
@@ -170,6 +189,11 @@ class FhirRun:
             name = (getattr(ref, "display", None) or value).strip()[:200]
             return Organisation.objects.create(ods_code=value, name=name)
         return None
+
+
+def _followable(ref: Any, allowed: tuple[str, ...]) -> bool:
+    system, value = (ref.identifier.system or "").strip(), (ref.identifier.value or "").strip()
+    return bool(value) and any(_BY_IDENTIFIER[t][0] == system for t in allowed if t in _BY_IDENTIFIER)
 
 
 @dataclass

@@ -18,10 +18,16 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # a resource type or record Ourplan does not import (yet)
     ERROR = "error"  # an in-scope item with a problem: nothing from it was saved
     UNREADABLE = "unreadable"  # a whole file that could not be read or parsed
+    # FHIR only: a good resource for a person not in Ourplan yet, kept in the held queue (fhir_held) ...
+    HELD = "held"
+    # ... and a held resource now saved in the record of the person who has arrived since.
+    ATTACHED = "attached"
 
 
 # Outcomes that mean the data is now in Ourplan.
-KEPT = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED})
+KEPT = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.ATTACHED})
+# Outcomes counted in every summary; HELD and ATTACHED only where the importer can hold (see summary).
+_ALWAYS_COUNTED = (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.REFUSED, Outcome.ERROR)
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,10 @@ class ImportReport:
     items: list[ReportItem] = field(default_factory=list)
     files: int = 0
     dry_run: bool = False
+    # Set by the FHIR importer, which can hold resources until their person is imported: the summary then
+    # counts them, and says how many are waiting in all (this run's and earlier runs').
+    can_hold: bool = False
+    still_held: int = 0
 
     def add(self, item: ReportItem) -> None:
         self.items.append(item)
@@ -69,16 +79,24 @@ class ImportReport:
     def exit_code(self) -> int:
         """0 when anything was imported or was already there; 1 only when some input could not be read at
         all and nothing was kept. Bad items inside readable files are reported, not failed on, because
-        the good ones around them were kept and the import can simply be run again once they are fixed."""
-        kept = any(item.outcome in KEPT for item in self.items)
+        the good ones around them were kept and the import can simply be run again once they are fixed.
+        A held item counts as kept: it is saved, in the held queue, and needs no action to arrive."""
+        kept = any(item.outcome in KEPT or item.outcome is Outcome.HELD for item in self.items)
         return 1 if self.unreadable and not kept else 0
 
     def summary(self, noun: str = "resources") -> str:
         counts = self.counts
         parts = [f"{counts[o]} {o.value}" + ("s" if o is Outcome.ERROR and counts[o] != 1 else "")
-                 for o in Outcome if o is not Outcome.UNREADABLE]
+                 for o in _ALWAYS_COUNTED]
+        if self.can_hold:
+            parts.append(f"{counts[Outcome.HELD]} held")
+        if counts[Outcome.ATTACHED]:
+            parts.append(f"{counts[Outcome.ATTACHED]} attached")
         items = len(self.items) - counts[Outcome.UNREADABLE]
         text = f"{self.files} file{'s' if self.files != 1 else ''}, {items} {noun}: " + ", ".join(parts)
+        if self.still_held and self.still_held != counts[Outcome.HELD]:
+            text += (f"; {self.still_held} held in all, waiting for their person "
+                     "(list them with import-fhir --held)")
         if counts[Outcome.UNREADABLE]:
             text += f"; {counts[Outcome.UNREADABLE]} file(s) unreadable"
         if self.dry_run:
