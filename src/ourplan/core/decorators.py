@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 
-from ourplan.core.roles import is_staff_member
+from ourplan.core.roles import is_staff_member, staff_memberships
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -17,6 +17,19 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_member(request.user):
+            raise Http404("Not found")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def practice_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Pages for practice admins only (import queues, later the audit log). Others get 404."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not staff_memberships(request.user).filter(role="admin").exists():
             raise Http404("Not found")
         return view(request, *args, **kwargs)
 
