@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ourplan.documents",
     "ourplan.messaging",
     "ourplan.demo",
+    "ourplan.api",
 ]
 
 # OIDC sign-in (NHS login for people, NHS CIS2 Care Identity for staff) is configured, never built in:
