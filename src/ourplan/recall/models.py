@@ -3,12 +3,15 @@ only by actions in code (recall.cycle), so fidelity figures are derived from wha
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ourplan.clinical.models import Observation
 from ourplan.core.models import PublicModel
-from ourplan.people.models import Organisation, Person
+from ourplan.people.models import Organisation, Person, StaffMember
 
 # The stages in the order they normally happen. Each is a `<stage>_at` timestamp on the cycle.
 STAGES: tuple[str, ...] = (
@@ -87,3 +90,103 @@ class CarePlanningCycle(PublicModel):
         """The latest stage reached ("" if none)."""
         reached = [s for s in STAGES if self.stage_at(s) is not None]
         return reached[-1] if reached else ""
+
+
+class AppointmentKind(models.TextChoices):
+    """The three appointments of a round. Information gathering is short and usually with a healthcare
+    assistant; the conversation is with a clinician and its length depends on complexity."""
+
+    INFORMATION_GATHERING = "information-gathering", "Information gathering"
+    CONVERSATION = "conversation", "Care planning conversation"
+    REVIEW = "review", "Review"
+
+
+class AppointmentSlot(PublicModel):
+    """A time a staff member can see someone. Made in runs by the practice (a morning of 20-minute
+    slots); an Appointment books it. A staff member has at most one slot starting at a given time."""
+
+    practice = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="appointment_slots")
+    staff = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="appointment_slots")
+    start = models.DateTimeField()
+    length_minutes = models.PositiveSmallIntegerField(default=20)
+    kind = models.CharField(max_length=24, choices=AppointmentKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["staff", "start"], name="one_slot_per_staff_and_start")]
+        indexes = [models.Index(fields=["practice", "kind", "start"]), models.Index(fields=["staff", "start"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M} ({self.length_minutes} min)"
+
+    @property
+    def end(self) -> datetime:
+        return self.start + timedelta(minutes=self.length_minutes)
+
+
+class Appointment(PublicModel):
+    """A person booked into a slot for one step of their care planning round. Statuses are FHIR
+    Appointment status codes. At most one live (not cancelled) appointment per slot: the database
+    refuses a double booking even if two people click at the same moment."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        ATTENDED = "fulfilled", "Attended"
+        DID_NOT_ATTEND = "noshow", "Did not attend"
+        CANCELLED = "cancelled", "Cancelled"
+
+    cycle = models.ForeignKey(CarePlanningCycle, on_delete=models.CASCADE, related_name="appointments")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    slot = models.ForeignKey(AppointmentSlot, on_delete=models.PROTECT, related_name="appointments")
+    kind = models.CharField(max_length=24, choices=AppointmentKind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    length_minutes = models.PositiveSmallIntegerField()
+    length_reasons = models.JSONField(default=list, blank=True, help_text="Why this length was suggested")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["slot"], condition=~Q(status="cancelled"), name="one_live_appointment_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["person", "status"]), models.Index(fields=["cycle", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.person} ({self.get_status_display()})"
+
+
+class QuestionnaireResponse(PublicModel):
+    """One completed questionnaire (PHQ-9, GAD-7): every item's answer, the total and band, and the safety
+    flag (PHQ-9 item 9 above 0). The total is also stored as an Observation (`observation`) so it charts and
+    compares with other results like any measure.
+
+    It lives in recall for now because clinical/models.py belongs to another stream of work; it should
+    move to clinical (FHIR QuestionnaireResponse) with a data migration."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="questionnaire_responses")
+    cycle = models.ForeignKey(
+        CarePlanningCycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="questionnaire_responses"
+    )
+    questionnaire = models.CharField(max_length=10, choices=[("phq9", "PHQ-9"), ("gad7", "GAD-7")])
+    answers = models.JSONField(help_text="Item answers 0-3, in question order")
+    total = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=40)
+    safety_flag = models.BooleanField(default=False)
+    observation = models.OneToOneField(
+        Observation, null=True, blank=True, on_delete=models.SET_NULL, related_name="questionnaire_response"
+    )
+    authored_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "questionnaire", "-authored_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_questionnaire_display()} {self.total} for {self.person}"
