@@ -43,6 +43,7 @@ setup: system-deps $(BIN)/ourplan assets
 
 demo: setup
 	OURPLAN_REQUIRE_STAFF_MFA=0 $(MANAGE) seed-demo --people 2000 --seed 1 --reset
+	$(MANAGE) seed-services
 	OURPLAN_REQUIRE_STAFF_MFA=0 $(MANAGE) runserver 127.0.0.1:8000
 
 test: system-deps $(BIN)/ourplan assets

@@ -15,6 +15,8 @@ from django.utils.formats import date_format
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 
+from ourplan.core.roles import staff_roles
+
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
@@ -49,6 +51,18 @@ def plain_condition(condition: Any) -> str:
     return condition_names(condition.code, condition.display)[1]
 
 
+def has_own_record(user: Any) -> bool:
+    """Whether this login is a person's own (for the "My plan" navigation); cached for the request."""
+    cached = getattr(user, "_ourplan_has_own_record", None)
+    if cached is None:
+        from ourplan.people.access import own_person
+
+        cached = own_person(user) is not None
+        if getattr(user, "is_authenticated", False):
+            user._ourplan_has_own_record = cached
+    return bool(cached)
+
+
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined  # the NHS.UK macros read chained optional params
@@ -63,7 +77,8 @@ def environment(**options: Any) -> Environment:
     env.globals.update(
         {
             "static": static, "url": url, "csrf_input_for": csrf_input, "get_messages": get_messages,
-            "plain_condition": plain_condition,
+            "plain_condition": plain_condition, "staff_roles": staff_roles,
+            "has_own_record": has_own_record,
         }
     )
     env.filters.update({"uk_date": uk_date, "number": number})

@@ -28,3 +28,13 @@ def staff_org_ids(user: Any) -> list[int]:
 
 def is_staff_member(user: Any) -> bool:
     return bool(staff_org_ids(user))
+
+
+def staff_roles(user: Any) -> set[str]:
+    """The user's active staff roles (clinician, hca, coordinator, admin), cached for the request."""
+    cached = getattr(user, "_ourplan_staff_roles", None)
+    if cached is None:
+        cached = set(staff_memberships(user).values_list("role", flat=True))
+        if getattr(user, "is_authenticated", False):
+            user._ourplan_staff_roles = cached
+    return cached

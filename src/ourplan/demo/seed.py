@@ -25,6 +25,7 @@ from ourplan.demo.names import NameMaker
 from ourplan.demo.population import PersonSpec, make_person
 from ourplan.demo.practice import check_usernames_free, create_practice, demo_users
 from ourplan.demo.reset import delete_demo_data, demo_data_exists
+from ourplan.demo.slots import create_demo_slots
 from ourplan.demo.results import UK, Profile, Reading, results_for
 from ourplan.demo.rng import DEMO_SOURCE, stream, uuid4
 from ourplan.people import nhs_number
@@ -76,6 +77,8 @@ def seed_demo(
         users = demo_users(seed)
         practice = create_practice(seed, users)
         counts = _seed_people(people, seed, today, practice, users, progress)
+        # Slots start tomorrow in real time (a diary in the past is of no use), whatever --today says.
+        create_demo_slots(practice, timezone.localdate())
         result = SeedResult(
             people=people, conditions=counts[0], observations=counts[1], seconds=0.0, practice=practice,
             register_people=register_counts(), reset_rows=reset_rows,

@@ -79,7 +79,8 @@ def my_home(request: HttpRequest) -> HttpResponse:
     if own is not None:
         return _person_home(request, own.public_id)
     shared = people_for(request.user, bases={AccessBasis.CONSENT}).order_by("family_name")
-    return render(request, "people/my_people.jinja", {"page_title": "People you support", "people": shared})
+    return render(request, "people/my_people.jinja",
+                  {"page_title": "People you support", "people": shared, "nav": "my_home"})
 
 
 @login_required
@@ -91,7 +92,7 @@ def _person_home(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases={AccessBasis.SELF, AccessBasis.CONSENT})
     results = overview(access.person)
     return render(request, "people/my_home.jinja", {
-        "page_title": "My health" if access.basis == AccessBasis.SELF else access.person.display_name,
+        "page_title": "My health" if access.basis == AccessBasis.SELF else access.person.display_name, "nav": "my_home",
         "person": access.person, "results": results, "is_self": access.basis == AccessBasis.SELF,
         "chart_data": charts.chart_payload(results),
     })

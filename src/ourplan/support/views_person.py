@@ -48,7 +48,8 @@ def shared_support(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def _support(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type="Referral")
     return render(request, "support/my_support.jinja", {
-        "page_title": "Support and services", "person": access.person, "is_self": access.basis == AccessBasis.SELF,
+        "page_title": "Support and services", "nav": "my_support", "person": access.person,
+        "is_self": access.basis == AccessBasis.SELF,
         "referrals": Referral.objects.filter(person=access.person).select_related("service"),
         "triggers": triggers.current_triggers(access.person),
     })
@@ -98,7 +99,7 @@ def _readings(request: HttpRequest, public_id: UUID) -> HttpResponse:
             errors[exc.field or "value"] = exc.message
     chart_data, rows = readings.chart_payload(access.person)
     return render(request, "support/readings.jinja", {
-        "page_title": "My readings" if access.basis == AccessBasis.SELF else "Readings",
+        "page_title": "My readings" if access.basis == AccessBasis.SELF else "Readings", "nav": "my_readings",
         "person": access.person, "is_self": access.basis == AccessBasis.SELF, "can_add": can_add,
         "measures": HOME_MEASURES, "measure": HOME_MEASURES[measure], "errors": errors,
         "data": request.POST if posting else None, "ask_confirm": errors.get("confirm"),
