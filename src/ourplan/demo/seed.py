@@ -25,9 +25,9 @@ from ourplan.demo.names import NameMaker
 from ourplan.demo.population import PersonSpec, make_person
 from ourplan.demo.practice import check_usernames_free, create_practice, demo_users
 from ourplan.demo.reset import delete_demo_data, demo_data_exists
-from ourplan.demo.slots import create_demo_slots
 from ourplan.demo.results import UK, Profile, Reading, results_for
 from ourplan.demo.rng import DEMO_SOURCE, stream, uuid4
+from ourplan.demo.slots import create_demo_slots
 from ourplan.people import nhs_number
 from ourplan.people.models import Consent, Organisation, Person, RelatedPerson
 
