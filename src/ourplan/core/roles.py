@@ -15,26 +15,26 @@ def staff_memberships(user: Any) -> QuerySet[Any]:
     return StaffMember.objects.filter(practitioner__user=user, active=True).select_related("organisation")
 
 
-def staff_org_ids(user: Any) -> list[int]:
-    """Organisations where the user has an active staff role. Cached on the user object, which lives for
-    one request, so a role removed now is honoured on the next request."""
-    cached = getattr(user, "_ourplan_staff_orgs", None)
+def _memberships(user: Any) -> list[tuple[int, str]]:
+    """(organisation id, role) of the user's active staff roles, read once per request: the user object
+    lives for one request, so a role removed now is honoured on the next request."""
+    cached = getattr(user, "_ourplan_memberships", None)
     if cached is None:
-        cached = list(staff_memberships(user).values_list("organisation_id", flat=True))
+        cached = list(staff_memberships(user).values_list("organisation_id", "role"))
         if getattr(user, "is_authenticated", False):
-            user._ourplan_staff_orgs = cached
+            user._ourplan_memberships = cached
     return cached
 
 
-def is_staff_member(user: Any) -> bool:
-    return bool(staff_org_ids(user))
+def staff_org_ids(user: Any) -> list[int]:
+    """Organisations where the user has an active staff role."""
+    return [org for org, _ in _memberships(user)]
 
 
 def staff_roles(user: Any) -> set[str]:
-    """The user's active staff roles (clinician, hca, coordinator, admin), cached for the request."""
-    cached = getattr(user, "_ourplan_staff_roles", None)
-    if cached is None:
-        cached = set(staff_memberships(user).values_list("role", flat=True))
-        if getattr(user, "is_authenticated", False):
-            user._ourplan_staff_roles = cached
-    return cached
+    """The user's active staff roles (clinician, hca, coordinator, admin)."""
+    return {role for _, role in _memberships(user)}
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(_memberships(user))
