@@ -5,18 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as f
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-test-password"
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-
-
 def test_clinician_logs_in_finds_the_person_and_sees_results_and_charts(page, live_server, clinician, person):
     log_in(page, live_server, clinician.username)
     page.wait_for_url("**/staff/register/")

@@ -7,7 +7,7 @@ import pytest
 from ourplan.messaging.models import Communication
 from ourplan.recall.models import CarePlanningCycle, QuestionnaireResponse
 from tests import recall_factories as rf
-from tests.browser.test_login_and_person_pages import log_in
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests import factories as f
+from tests.browser.helpers import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "a-long-test-password"
 
 
 @pytest.fixture
@@ -20,11 +20,7 @@ def phone(browser):
 
 
 def _log_peak_flow(phone, live_server, value: str) -> None:
-    phone.goto(f"{live_server.url}/accounts/login/")
-    phone.get_by_label("Username").fill("margaret")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Log in").click()
-    phone.wait_for_url("**/my/")
+    log_in(phone, live_server, "margaret", then="**/my/")
     phone.goto(f"{live_server.url}/my/readings/?measure=peak_flow")
     phone.get_by_label("Peak flow (litres a minute)").fill(value)
     phone.get_by_role("button", name="Save reading").click()
