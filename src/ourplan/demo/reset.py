@@ -12,6 +12,7 @@ from ourplan.clinical.models import Condition, Observation
 from ourplan.demo.practice import DemoConflict
 from ourplan.demo.rng import DEMO_SOURCE
 from ourplan.people.models import Organisation, Person, Practitioner
+from ourplan.preparation.models import BatchJob
 from ourplan.recall.models import AppointmentSlot
 
 
@@ -42,6 +43,7 @@ def delete_demo_data() -> dict[str, int]:
         tally(Person.objects.filter(_demo_people()).delete())
         # The diary goes after the people (their appointments cascade with them).
         tally(AppointmentSlot.objects.filter(practice__source_system=DEMO_SOURCE).delete())
+        tally(BatchJob.objects.filter(practice__source_system=DEMO_SOURCE).delete())
         tally(Practitioner.objects.filter(source_system=DEMO_SOURCE).delete())
         tally(Organisation.objects.filter(source_system=DEMO_SOURCE).delete())
     except (ProtectedError, RestrictedError) as exc:
