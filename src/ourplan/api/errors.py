@@ -36,7 +36,9 @@ def not_found(what: str = "Resource") -> FhirError:
 
 def outcome(diagnostics: str, *, code: str = "processing", severity: str = "error",
             expression: list[str] | None = None) -> dict[str, Any]:
-    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics or code}
+    # FHIR strings may not be empty: a nameless query parameter must not produce an invalid outcome.
+    expression = [e for e in expression or [] if e]
     if expression:
         issue["expression"] = expression
     return {"resourceType": "OperationOutcome", "issue": [issue]}
