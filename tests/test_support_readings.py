@@ -24,7 +24,6 @@ pytestmark = pytest.mark.django_db
 def test_peak_flow_zone_boundaries_against_best_of_400(reading, zone):
     # 80% exactly is green, 50% exactly is amber, 49.9% is red.
     assert triggers.peak_flow_zone(Decimal(reading), 400) == zone
-    assert triggers._fallback_zone(Decimal(reading), Decimal(400)) == zone
 
 
 @pytest.mark.parametrize(("sys", "dia", "level"), [

@@ -1,7 +1,6 @@
 """Contingency triggers for self-logged readings: the ONE place in support that turns a reading into
-"do this now". Peak flow zones come from planning.asthma.zone_for when that module is importable (it is
-the owner of the rule); `_fallback_zone` below is the same rule, used only when planning is not there.
-To consolidate: once planning.asthma is settled, delete `_fallback_zone` and import zone_for directly.
+"do this now". Peak flow zones come from planning.asthma.zone_for, the one owner of that rule, and the
+agreed actions from the person's asthma action plan (planning.ContingencyPlan).
 
 Every message says Ourplan is not an emergency service; red and very high blood pressure give 999 / 111."""
 
@@ -11,9 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-
 from ourplan.people.models import Person
+from ourplan.planning.asthma import zone_for
+from ourplan.planning.models import ContingencyPlan
 
 NOT_EMERGENCY = ("Ourplan is not an emergency service and nobody watches these readings as you enter them. "
                  "Your care team will see them later.")
@@ -22,22 +21,8 @@ HOME_BP_TARGET = (Decimal(135), Decimal(85))  # NICE NG136 home/ABPM target, und
 SEVERE_BP = (Decimal(180), Decimal(120))  # NICE NG136 severe hypertension: same-day assessment
 
 
-def _fallback_zone(reading: Decimal, best: Decimal) -> str:
-    # Same exact-integer rule as planning.asthma: reading*100 against best*percent, so 80% is green.
-    scaled = reading * 100
-    if scaled >= best * 80:
-        return "green"
-    if scaled >= best * 50:
-        return "amber"
-    return "red"
-
-
 def peak_flow_zone(reading: Decimal | int | float, personal_best: Decimal | int) -> str:
     """"green", "amber" or "red" for this reading against the personal best."""
-    try:
-        from ourplan.planning.asthma import zone_for
-    except ImportError:
-        return _fallback_zone(Decimal(str(reading)), Decimal(str(personal_best)))
     return str(zone_for(Decimal(str(reading)), Decimal(str(personal_best))))
 
 
@@ -64,13 +49,7 @@ class Trigger:
 
 
 def _asthma_plan(person: Person) -> Any:
-    """The person's asthma action plan from planning, if planning's tables exist yet."""
-    try:
-        from ourplan.planning.models import ContingencyPlan
-    except ImportError:
-        return None
-    if ContingencyPlan._meta.db_table not in connection.introspection.table_names():
-        return None
+    """The person's asthma action plan, if one has been agreed."""
     return (ContingencyPlan.objects.filter(plan__person=person, kind="asthma")
             .order_by("-created_at").first())
 
