@@ -149,3 +149,12 @@ class BudgetItemForm(forms.ModelForm):
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = Goal.objects.filter(plan_id=plan_id)
         field.label_from_instance = lambda g: g.person_words[:80]  # type: ignore[method-assign,assignment]
+
+
+class DecisionAidForm(forms.Form):
+    """The aid as a whole; its options are posted as option-<n>-<key> and read by planning.aid_views."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    title = forms.CharField(label="Title", max_length=200, required=False)
+    question = forms.CharField(label="The question it helps with", max_length=300, required=False)
+    source = forms.CharField(label="Guidance it draws on", max_length=300, required=False)

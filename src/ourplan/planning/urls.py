@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ourplan.planning import views
+from ourplan.planning import aid_views, views
 
 app_name = "planning"
 
@@ -33,6 +33,10 @@ urlpatterns = [
     path(f"{STAFF}plan/budget/items/", views.budget_item_new, name="budget_item_new"),
     path(f"{STAFF}plan/budget/items/<uuid:item_id>/remove/", views.budget_item_remove, name="budget_item_remove"),
     path(f"{STAFF}plan.pdf", views.plan_pdf, staff, name="pdf"),
+    path("staff/decision-aids/", aid_views.aid_list, name="aids"),
+    path("staff/decision-aids/new/", aid_views.aid_new, name="aid_new"),
+    path("staff/decision-aids/<uuid:aid_id>/", aid_views.aid_edit, name="aid_edit"),
+    path("staff/decision-aids/<uuid:aid_id>/approve/", aid_views.aid_approve, name="aid_approve"),
     path("my/plan/", views.my_plan, name="my_plan"),
     path(MY, views.shared_plan, name="shared_plan"),
     path(f"{MY}history/", views.history, my, name="my_history"),
