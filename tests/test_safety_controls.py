@@ -81,3 +81,11 @@ class TestSettings:
             "check", "--deploy", "--fail-level", "WARNING",
         )
         assert result.returncode == 0, result.stderr + result.stdout
+
+
+@pytest.mark.django_db
+def test_an_audit_event_with_a_nul_character_is_still_written(clinician):
+    """PostgreSQL refuses NUL in text and JSON; the event must be kept, not lost."""
+    event = audit.record(clinician, "search", "Person", "a\x00b", detail={"q": "x\x00y", "list": ["\x00"]})
+    event = AuditEvent.objects.get(pk=event.pk)
+    assert event.entity_id == "a\ufffdb" and event.detail == {"q": "x\ufffdy", "list": ["\ufffd"]}

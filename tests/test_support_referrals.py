@@ -132,3 +132,52 @@ def test_anonymous_is_sent_to_log_in(anonymous, person):
 
 def test_the_person_cannot_open_staff_support_pages(as_user, person):
     assert as_user(person.user).get(f"/staff/people/{person.public_id}/support/").status_code == 404
+
+
+def _goal(clinician, person, words="feel less lonely", category="social"):
+    from ourplan.planning import actions
+
+    plan = actions.do_start_plan(clinician, person)
+    return actions.do_add_goal(clinician, plan, {"person_words": words, "category": category,
+                                                 "lifecycle_status": "active"})
+
+
+def test_a_referral_from_a_goal_is_followed_through_and_the_person_sees_it_with_their_words(
+        as_user, clinician, person, service):
+    goal = _goal(clinician, person)
+    client = as_user(clinician)
+    page = client.get(f"/staff/people/{person.public_id}/support/").content.decode()
+    assert "feel less lonely" in page
+    suggested = page.split(f'data-testid="suggestions-{goal.public_id}"')[1].split("</ul>")[0]
+    assert "Riverside Befriending Service" in suggested
+    response = client.post(f"/staff/people/{person.public_id}/referrals/", {
+        "service": str(service.public_id), "goal": str(goal.public_id), "kind": "referral",
+        "reason": "Lonely since her husband died", "consent_given": "yes"})
+    assert response.status_code == 302
+    referral = Referral.objects.get()
+    assert referral.goal_public_id == goal.public_id
+    assert AuditEvent.objects.filter(entity_type="Referral", action="create",
+                                     detail__goal=str(goal.public_id)).exists()
+    client.post(f"/staff/referrals/{referral.public_id}/", {"version": "1", "status": "accepted"})
+    client.post(f"/staff/referrals/{referral.public_id}/", {"version": "2", "status": "attended",
+                                                            "outcome": "Sees her befriender every Tuesday"})
+    referral.refresh_from_db()
+    assert referral.status == "attended" and referral.outcome == "Sees her befriender every Tuesday"
+    staff_page = client.get(f"/staff/people/{person.public_id}/support/").content.decode()
+    assert "For goal: &#39;feel less lonely&#39;" not in staff_page and "For goal: 'feel less lonely'" in staff_page
+    page = as_user(person.user).get("/my/support/").content.decode()
+    assert "For your goal: 'feel less lonely'" in page
+    assert "Riverside Befriending Service" in page and "You have started going." in page
+    assert "What happened: Sees her befriender every Tuesday" in page
+
+
+def test_a_goal_from_someone_elses_plan_is_refused_with_a_clear_message(as_user, clinician, person, other_person,
+                                                                       service):
+    theirs = _goal(clinician, other_person, words="walk the dog")
+    with pytest.raises(ActionError, match="That goal is not in Margaret Thompson's current care plan"):
+        _refer(clinician, person, service, goal_public_id=theirs.public_id)
+    response = as_user(clinician).post(f"/staff/people/{person.public_id}/referrals/", {
+        "service": str(service.public_id), "goal": "not-a-uuid", "kind": "referral", "reason": "Lonely",
+        "consent_given": "yes"})
+    assert response.status_code == 400 and "is not in" in response.content.decode()
+    assert not Referral.objects.exists()

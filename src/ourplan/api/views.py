@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -77,7 +77,9 @@ def endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
         response = render(outcome("Unexpected server error; it has been logged", code="exception"), JSON, 500)
     if entry.entity_type or caller is not None or status in (401, 403):
         try:
-            entry.write(request, caller, status)
+            # A savepoint, so a failed audit write cannot leave the connection unusable for the next request.
+            with transaction.atomic():
+                entry.write(request, caller, status)
         except Exception:
             logger.exception("Could not write the audit event for %s", request.path)
             return render(outcome("The request could not be audited, so it was refused", code="exception"),

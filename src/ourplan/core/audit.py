@@ -55,4 +55,7 @@ def record(
 
 def record_many(events: Iterable[AuditEvent]) -> None:
     """Bulk append (imports and seeding), still one event per record touched."""
-    AuditEvent.objects.bulk_create(list(events), batch_size=1000)
+    rows = list(events)
+    for row in rows:
+        row.make_storable()  # bulk_create skips save()
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)

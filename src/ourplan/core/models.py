@@ -81,6 +81,16 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Audit events are append-only")
 
 
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 class AuditEvent(models.Model):
     """One read, search, change, download or refused attempt touching a person's data. Append-only: the
     model refuses updates and deletes, and on PostgreSQL a trigger refuses them too (migration 0002)."""
@@ -108,7 +118,17 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise PermissionError("Audit events are append-only")
+        self.make_storable()
         super().save(*args, **kwargs)
+
+    def make_storable(self) -> None:
+        """Audit rows record what callers sent (paths, search terms), which may hold a NUL character that
+        PostgreSQL cannot store in text or JSON. A refused audit write would refuse the request, so the NUL
+        is replaced, never the event lost."""
+        self.actor_label = _storable(self.actor_label)
+        self.entity_type = _storable(self.entity_type)
+        self.entity_id = _storable(self.entity_id)
+        self.detail = _storable(self.detail)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Audit events are append-only")

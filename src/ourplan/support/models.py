@@ -125,7 +125,8 @@ class PostcodeDistrict(models.Model):
 class Referral(PublicModel):
     """A referral or signposting of a person to a directory service or a named professional (FHIR
     ServiceRequest). Status moves only through support.referrals.transition, which keeps one date per
-    status. `goal_public_id` will link to planning's Goal once that model is settled."""
+    status. `goal_public_id` is the planning Goal (in the person's current plan) the referral came from, if
+    any; support.goals checks it and looks up the goal's words."""
 
     class Kind(models.TextChoices):
         REFERRAL = "referral", "Referral"
@@ -230,3 +231,50 @@ class SupportAlert(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.level} {self.trigger} for {self.person}"
+
+
+class GoalCheckIn(PublicModel):
+    """How the person feels a goal in their plan is going, 0 (not at all) to 10 (as well as it could), with
+    a short note. Written by the person, a carer they allowed to contribute, or the care team; `role` says
+    which, `written_by` who. The goal is referred to by its public id, like Referral.goal_public_id."""
+
+    class Role(models.TextChoices):
+        PERSON = "person", "The person"
+        CARER = "carer", "Carer or family"
+        STAFF = "staff", "Care team"
+
+    goal_public_id = models.UUIDField(db_index=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="goal_checkins")
+    progress = models.PositiveSmallIntegerField()
+    note = models.TextField(blank=True, default="")
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    role = models.CharField(max_length=10, choices=Role.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.progress}/10 on {self.created_at:%Y-%m-%d}"
+
+
+class CheckInSchedule(PublicModel):
+    """How often the person wants to check in on one goal, when the next check-in is due, and how to
+    remind them. `next_due` moves on only when they check in, so a missed check-in stays due."""
+
+    class Rhythm(models.TextChoices):
+        WEEKLY = "weekly", "Every week"
+        FORTNIGHTLY = "fortnightly", "Every 2 weeks"
+        MONTHLY = "monthly", "Every month"
+
+    goal_public_id = models.UUIDField(unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="checkin_schedules")
+    rhythm = models.CharField(max_length=12, choices=Rhythm.choices)
+    next_due = models.DateField()
+    channel = models.CharField(max_length=10, help_text="messaging Communication.Channel for reminders")
+
+    class Meta:
+        indexes = [models.Index(fields=["next_due"])]
+
+    def __str__(self) -> str:
+        return f"{self.rhythm} check-in, next {self.next_due}"

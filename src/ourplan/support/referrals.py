@@ -5,6 +5,7 @@ finished; attended -> finished. `transition` is the ONE place that decides what 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,7 +17,7 @@ from ourplan.core import audit
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction, User
 from ourplan.people.models import Person
-from ourplan.support import postcodes
+from ourplan.support import goals, postcodes
 from ourplan.support.models import Category, Referral, Service, UnmetNeed
 
 Status = Referral.Status
@@ -47,7 +48,7 @@ def check_transition(current: str, new: str) -> None:
 @transaction.atomic
 def do_make_referral(
     actor: User, person: Person, *, kind: str, reason: str, service: Service | None = None, to_name: str = "",
-    consent_given: bool = False, goal_public_id: UUID | None = None,
+    consent_given: bool = False, goal_public_id: UUID | str | None = None,
 ) -> Referral:
     if kind not in Referral.Kind.values:
         raise ActionError("Choose referral or signposting", field="kind")
@@ -55,6 +56,10 @@ def do_make_referral(
         raise ActionError("Choose a service from the directory, or name who the referral is to", field="to_name")
     if not reason.strip():
         raise ActionError("Enter the reason for the referral", field="reason")
+    goal_words = ""
+    if goal_public_id:
+        goal = goals.goal_in_plan(person, goal_public_id)
+        goal_public_id, goal_words = goal.public_id, goal.person_words
     if kind == Referral.Kind.REFERRAL and not consent_given:
         # Signposting only gives the person information; a referral shares their details with a service.
         raise ActionError("The person agreed to this referral: tick the box to confirm, or signpost instead",
@@ -65,8 +70,18 @@ def do_make_referral(
     )
     audit.record(actor, AuditAction.CREATE, "Referral", referral.public_id, person=person.public_id,
                  basis=AccessBasis.DIRECT_CARE, detail={"kind": kind, "service": str(service.public_id)
-                                                        if service else to_name})
+                                                        if service else to_name,
+                                                        "goal": str(goal_public_id) if goal_words else ""})
     return referral
+
+
+def with_goal_words(person: Person, items: Iterable[Referral]) -> list[Referral]:
+    """The referrals, each with `goal_words`: the person's own words for the goal it came from, or ""."""
+    rows = list(items)
+    words = goals.words_by_id(person, (r.goal_public_id for r in rows))
+    for r in rows:
+        r.goal_words = words.get(r.goal_public_id, "") if r.goal_public_id else ""  # type: ignore[attr-defined]
+    return rows
 
 
 @transaction.atomic

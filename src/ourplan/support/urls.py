@@ -15,6 +15,9 @@ urlpatterns = [
     path("staff/unmet-needs/", views_staff.unmet_need_create, name="unmet_need_create"),
     path("my/support/", views_person.my_support, name="my_support"),
     path("my/people/<uuid:public_id>/support/", views_person.shared_support, name="shared_support"),
+    path("my/people/<uuid:public_id>/goals/<uuid:goal_id>/check-in/", views_person.goal_checkin,
+         name="goal_checkin"),
+    path("my/people/<uuid:public_id>/goals/<uuid:goal_id>/rhythm/", views_person.goal_rhythm, name="goal_rhythm"),
     path("my/readings/", views_person.my_readings, name="my_readings"),
     path("my/people/<uuid:public_id>/readings/", views_person.shared_readings, name="shared_readings"),
 ]

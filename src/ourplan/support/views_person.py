@@ -9,14 +9,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people.access import PersonAccess, get_person_for, own_person
 from ourplan.people.models import Consent
-from ourplan.support import readings, triggers
+from ourplan.planning.models import Goal
+from ourplan.support import checkins, goals, readings, referrals, triggers
 from ourplan.support.measures import HOME_MEASURES
-from ourplan.support.models import Referral
+from ourplan.support.models import CheckInSchedule, Referral
 
 PERSON_BASES = {AccessBasis.SELF, AccessBasis.CONSENT}
 
@@ -47,12 +49,74 @@ def shared_support(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 def _support(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type="Referral")
+    return _support_page(request, access)
+
+
+def _support_page(request: HttpRequest, access: PersonAccess, errors: dict[str, str] | None = None,
+                  goal_id: str = "") -> HttpResponse:
+    """Referrals in plain words (with the goal each came from), and the person's goals with check-ins."""
+    person = access.person
+    goal_list = goals.open_goals(person, for_person=True)
+    history, schedules = checkins.history(person, goal_list), checkins.schedules(person)
+    items = Referral.objects.filter(person=person).select_related("service")
     return render(request, "support/my_support.jinja", {
-        "page_title": "Support and services", "nav": "my_support", "person": access.person,
-        "is_self": access.basis == AccessBasis.SELF,
-        "referrals": Referral.objects.filter(person=access.person).select_related("service"),
-        "triggers": triggers.current_triggers(access.person),
-    })
+        "page_title": "Support and services", "nav": "my_support", "person": person,
+        "is_self": access.basis == AccessBasis.SELF, "can_contribute": _can_contribute(request, access),
+        "referrals": referrals.with_goal_words(person, items),
+        "triggers": triggers.current_triggers(person),
+        "goal_rows": [{"goal": g, "checkins": history[str(g.public_id)], "schedule": schedules.get(str(g.public_id))}
+                      for g in goal_list],
+        "rhythms": CheckInSchedule.Rhythm.choices, "errors": errors or {}, "error_goal": goal_id,
+        "data": request.POST if errors else None,
+    }, status=400 if errors else 200)
+
+
+def _goal_post(request: HttpRequest, public_id: UUID, goal_id: UUID, entity_type: str) \
+        -> tuple[PersonAccess, Goal]:
+    access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type=entity_type,
+                            audit_action=AuditAction.CREATE)
+    if not _can_contribute(request, access):
+        raise Http404("Not found")
+    try:
+        goal = goals.goal_in_plan(access.person, goal_id, for_person=True)
+    except ActionError:
+        raise Http404("Not found") from None
+    return access, goal
+
+
+def _back(access: PersonAccess) -> HttpResponse:
+    if access.basis == AccessBasis.SELF:
+        return redirect("support:my_support")
+    return redirect("support:shared_support", public_id=access.person.public_id)
+
+
+@login_required
+@require_POST
+def goal_checkin(request: HttpRequest, public_id: UUID, goal_id: UUID) -> HttpResponse:
+    access, goal = _goal_post(request, public_id, goal_id, "GoalCheckIn")
+    try:
+        checkins.do_check_in(request.user, access.person, goal,  # type: ignore[arg-type]
+                             progress=request.POST.get("progress"), note=request.POST.get("note", ""),
+                             basis=access.basis)
+    except ActionError as exc:
+        return _support_page(request, access, {f"{exc.field or 'progress'}-{goal.public_id}": exc.message},
+                             str(goal.public_id))
+    messages.success(request, "Thank you. Your check-in was saved")
+    return _back(access)
+
+
+@login_required
+@require_POST
+def goal_rhythm(request: HttpRequest, public_id: UUID, goal_id: UUID) -> HttpResponse:
+    access, goal = _goal_post(request, public_id, goal_id, "CheckInSchedule")
+    try:
+        schedule = checkins.do_set_schedule(request.user, access.person, goal,  # type: ignore[arg-type]
+                                            request.POST.get("rhythm", ""), basis=access.basis)
+    except ActionError as exc:
+        return _support_page(request, access, {f"{exc.field or 'rhythm'}-{goal.public_id}": exc.message},
+                             str(goal.public_id))
+    messages.success(request, f"Saved. Your next check-in is on {schedule.next_due:%-d %B %Y}")
+    return _back(access)
 
 
 @login_required

@@ -19,7 +19,8 @@ from ourplan.core.decorators import staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people.access import get_person_for, people_for
-from ourplan.support import directory, referrals
+from ourplan.people.models import Person
+from ourplan.support import checkins, directory, goals, referrals
 from ourplan.support.access import get_referral_for
 from ourplan.support.forms import service_fields, version
 from ourplan.support.models import AccessRoute, Category, Cost, Referral, Service, SupportAlert
@@ -91,18 +92,30 @@ def service_edit(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return _service_form(request, service)
 
 
+def _person_context(request: HttpRequest, person: Person) -> dict[str, Any]:
+    """The staff support page: referrals (with the goal each came from), alerts, and the person's goals
+    with their check-in history and services suggested for each goal's category."""
+    goal_list = goals.open_goals(person)
+    history, schedules = checkins.history(person, goal_list), checkins.schedules(person)
+    goal_rows = [{
+        "goal": g, "checkins": history[str(g.public_id)], "schedule": schedules.get(str(g.public_id)),
+        "suggestions": directory.suggestions(goals.directory_categories(g), person.postcode, limit=3,
+                                             register_keys=g.registers or ()),
+    } for g in goal_list]
+    items = Referral.objects.filter(person=person).select_related("service", "created_by")
+    return _search_context(request, default_near=person.postcode) | {
+        "page_title": f"Support - {person.formal_name}", "nav": "register", "person": person,
+        "referrals": referrals.with_goal_words(person, items),
+        "alerts": SupportAlert.objects.filter(person=person, acknowledged_at__isnull=True),
+        "statuses": Referral.Status.choices, "allowed": referrals.ALLOWED, "kinds": Referral.Kind.choices,
+        "goal_rows": goal_rows, "errors": {}, "data": None,
+    }
+
+
 @staff_required
 def person_support(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases={AccessBasis.DIRECT_CARE}, entity_type="Referral")
-    person = access.person
-    context = _search_context(request, default_near=person.postcode)
-    context |= {
-        "page_title": f"Support - {person.formal_name}", "nav": "register", "person": person,
-        "referrals": Referral.objects.filter(person=person).select_related("service", "created_by"),
-        "alerts": SupportAlert.objects.filter(person=person, acknowledged_at__isnull=True),
-        "statuses": Referral.Status.choices, "allowed": referrals.ALLOWED, "kinds": Referral.Kind.choices,
-        "errors": {}, "data": None,
-    }
+    context = _person_context(request, access.person)
     if request.headers.get("HX-Request"):
         return render(request, "support/_service_results.jinja", context)
     return render(request, "support/person_support.jinja", context)
@@ -123,13 +136,10 @@ def referral_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
             request.user, access.person, kind=request.POST.get("kind", ""),  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""), service=service, to_name=request.POST.get("to_name", ""),
             consent_given=request.POST.get("consent_given") == "yes",
+            goal_public_id=request.POST.get("goal", "").strip() or None,
         )
     except ActionError as exc:
-        context = _search_context(request, default_near=access.person.postcode) | {
-            "page_title": f"Support - {access.person.formal_name}", "nav": "register", "person": access.person,
-            "referrals": Referral.objects.filter(person=access.person).select_related("service", "created_by"),
-            "alerts": SupportAlert.objects.filter(person=access.person, acknowledged_at__isnull=True),
-            "statuses": Referral.Status.choices, "allowed": referrals.ALLOWED, "kinds": Referral.Kind.choices,
+        context = _person_context(request, access.person) | {
             "errors": {exc.field or "form": exc.message}, "data": request.POST, "chosen_service": service,
         }
         return render(request, "support/person_support.jinja", context, status=400)
