@@ -77,7 +77,9 @@ BODIES = st.one_of(st.none(), st.binary(max_size=60), st.sampled_from([
 
 
 @pytest.mark.django_db
-@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+# derandomize: CI must be reproducible (a red CI blocks everything). To explore new inputs, run it locally
+# with derandomize=False a few times (on SQLite and PostgreSQL) and fix what it finds.
+@settings(max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
 @given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]), path=PATHS,
        params=st.lists(st.tuples(PARAM_NAMES, VALUES), max_size=4), body=BODIES,
        content_type=st.sampled_from(["application/fhir+json", "application/fhir+xml", "text/plain", ""]),

@@ -29,6 +29,7 @@ STAFF_LOGINS = (
     StaffLogin("clinician", "clinician", "", "Megan", "Jones", "Practice nurse"),
     StaffLogin("hca", "hca", "", "Ravi", "Patel", "Healthcare assistant"),
     StaffLogin("admin", "admin", "", "Sue", "Brown", "Practice administrator"),
+    StaffLogin("prescriber", "coordinator", "", "Grace", "Okafor", "Social prescribing link worker"),
 )
 # Staff without a login, so lists of the care team are not just the three demo users.
 OTHER_STAFF = (
