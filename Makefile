@@ -19,6 +19,9 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then echo "Installing Debian packages:$$missing"; \
 	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "Please install these Debian packages:$$missing"; fi; fi
+	@command -v npm >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then echo "Installing Node.js and npm"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	  else echo "Please install Node.js and npm (for the NHS.UK frontend assets)"; exit 1; fi; }
 
 $(BIN)/ourplan: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
