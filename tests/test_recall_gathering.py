@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from ourplan.clinical.models import Observation
 from ourplan.core.models import AuditEvent
@@ -175,3 +176,18 @@ def test_form_labels_show_units(as_user, hca, person):
     body = as_user(hca).get(url(person)).content.decode()
     assert '<label class="nhsuk-label" for="hba1c">HbA1c <span class="nhsuk-u-visually-hidden">in mmol/mol' in body
     assert "nhsuk-input-wrapper__suffix" in body and "mL/min/1.73m²" in body
+
+
+def test_a_self_harm_answer_alerts_the_care_team_on_the_register_at_once(as_user, hca, clinician, other_clinician,
+                                                                         person):
+    """Hazard H5: PHQ-9 item 9 above 0 raises an urgent alert that leads the register for the practice's
+    staff until someone acknowledges it on the person's support page."""
+    from ourplan.support.alerts import SELF_HARM_MESSAGE
+    from ourplan.support.models import SupportAlert
+
+    as_user(hca).post(url(person), phq9(0, 0, 0, 0, 0, 0, 0, 0, 1))
+    alert = SupportAlert.objects.get(person=person, trigger="phq9-item9")
+    assert alert.level == "red" and alert.message == SELF_HARM_MESSAGE
+    body = as_user(clinician).get(reverse("people:register")).content.decode()
+    assert 'data-testid="alerts"' in body and "Urgent:" in body and "THOMPSON, Margaret" in body
+    assert 'data-testid="alerts"' not in as_user(other_clinician).get(reverse("people:register")).content.decode()

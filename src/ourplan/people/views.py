@@ -21,6 +21,7 @@ from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people import nhs_number
 from ourplan.people.access import get_person_for, own_person, people_for
 from ourplan.people.models import Person
+from ourplan.support.alerts import open_alerts_for
 
 PAGE_SIZE = 50
 
@@ -57,6 +58,8 @@ def register(request: HttpRequest) -> HttpResponse:
     context = {
         "page_title": "Register", "nav": "register", "page": page, "query": query,
         "register_key": register_key, "registers": REGISTERS.values(),
+        # Alerts lead the page staff land on, so a safety alert is seen the same day.
+        "alerts": [] if request.headers.get("HX-Request") else list(open_alerts_for(request.user)[:20]),
     }
     template = "people/_register_results.jinja" if request.headers.get("HX-Request") else "people/register.jinja"
     return render(request, template, context)

@@ -29,6 +29,7 @@ from ourplan.people.models import Person
 from ourplan.recall.booking import LIVE, do_set_appointment_status
 from ourplan.recall.cycle import do_mark_stage, do_start_cycle, open_cycle
 from ourplan.recall.models import Appointment, AppointmentKind, CarePlanningCycle, QuestionnaireResponse
+from ourplan.support.alerts import SELF_HARM_MESSAGE, do_raise_alert
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,8 @@ def do_record_gathering(
         audit.record(actor, AuditAction.CREATE, "QuestionnaireResponse", response.public_id,
                      person=person.public_id, basis=_basis(actor),
                      detail={"questionnaire": s.questionnaire.key, "safety_flag": s.safety_flag})
+        if s.safety_flag:
+            do_raise_alert(actor, person, level="red", trigger="phq9-item9", message=SELF_HARM_MESSAGE)
         responses.append(response)
     return Recorded(observations, responses)
 
