@@ -246,14 +246,7 @@ def import_practitioner(res: Any, entry: Entry, run: FhirRun) -> Imported:
         if ident.value and (ident.system or "").rstrip("/").rsplit("/", 1)[-1] in PROFESSIONAL_REGISTERS:
             fields["professional_code"] = str(ident.value).strip()
             break
-    phone = telecom(res.telecom, "phone")
-    if phone:
-        fields["phone"] = phone
-    mail, problem = email(res.telecom)
-    if mail:
-        fields["email"] = mail
-    if problem:
-        notes.append(problem)
+    _contact_points(res, fields, notes)
     key = source_key(entry, res)
     existing = Practitioner.objects.filter(sds_user_id=sds).first() if sds else None
     saved = save(Practitioner, existing or find_by_key(Practitioner, key), fields, key)
@@ -282,6 +275,18 @@ def import_practitioner_role(res: Any, entry: Entry, run: FhirRun) -> Imported:
     return Imported(saved, f"Staff member {practitioner or '(practitioner not given)'} at {organisation}")
 
 
+def _contact_points(res: Any, fields: dict[str, Any], notes: list[str]) -> None:
+    """Phone and email from telecom; an email that is not one becomes a note rather than an error."""
+    phone = telecom(res.telecom, "phone")
+    if phone:
+        fields["phone"] = phone
+    mail, problem = email(res.telecom)
+    if mail:
+        fields["email"] = mail
+    if problem:
+        notes.append(problem)
+
+
 # --- RelatedPerson ---------------------------------------------------------------------------------------
 
 def check_related_person(res: Any, entry: Entry) -> Checked:
@@ -296,14 +301,7 @@ def check_related_person(res: Any, entry: Entry) -> Checked:
     if relation is not None:
         fields.update(relationship=RELATIONSHIPS.get(relation.code.upper(), R.OTHER),
                       relationship_code=relation.code)
-    phone = telecom(res.telecom, "phone")
-    if phone:
-        fields["phone"] = phone
-    mail, problem = email(res.telecom)
-    if mail:
-        fields["email"] = mail
-    if problem:
-        notes.append(problem)
+    _contact_points(res, fields, notes)
     if res.active is not None:
         fields["active"] = bool(res.active)
 

@@ -121,6 +121,18 @@ def _conflict_from(plan: CarePlan, theirs: dict[str, Any]) -> PlanConflict:
     return PlanConflict(plan.version, theirs, by=last.author_label if last else "", at=last.at if last else None)
 
 
+def _apply_or_conflict(plan: CarePlan, obj: Any, expected_version: int, cleaned: dict[str, Any],
+                       *, shown: set[str] | None = None) -> None:
+    """Save a part of the plan from the version its editor started from; if someone saved first, raise
+    PlanConflict with what they saved (the `shown` fields, default all changed ones) so nothing is lost."""
+    try:
+        apply_versioned_update(obj, expected_version, cleaned)
+    except EditConflict as exc:
+        saved = type(obj)._default_manager.get(pk=obj.pk)
+        fields = [k for k in cleaned if shown is None or k in shown]
+        raise _conflict_from(plan, {k: getattr(saved, k) for k in fields}) from exc
+
+
 @transaction.atomic
 def do_update_about(actor: User | None, plan: CarePlan, expected_version: int, changes: dict[str, str], *,
                     basis: AccessBasis | str = AccessBasis.DIRECT_CARE) -> CarePlan:
@@ -174,11 +186,7 @@ def do_update_goal(actor: User | None, goal: Goal, expected_version: int, fields
                                is_new=False, old_target_date=goal.target_date)
     cleaned = {k: v for k, v in cleaned.items() if k in fields}
     plan = _lock(goal.plan)
-    try:
-        apply_versioned_update(goal, expected_version, cleaned)
-    except EditConflict as exc:
-        current = Goal.objects.get(pk=goal.pk)
-        raise _conflict_from(plan, {k: getattr(current, k) for k in cleaned}) from exc
+    _apply_or_conflict(plan, goal, expected_version, cleaned)
     _commit(actor, plan, f"Goal changed: {goal.person_words[:80]}", basis)
     return goal
 
@@ -211,11 +219,7 @@ def do_update_action(actor: User | None, action: GoalAction, expected_version: i
         cleaned["done_at"] = (action.done_at or timezone.now()) if cleaned["status"] == GoalAction.Status.COMPLETED \
             else None
     plan = _lock(action.goal.plan)
-    try:
-        apply_versioned_update(action, expected_version, cleaned)
-    except EditConflict as exc:
-        current = GoalAction.objects.get(pk=action.pk)
-        raise _conflict_from(plan, {k: getattr(current, k) for k in cleaned}) from exc
+    _apply_or_conflict(plan, action, expected_version, cleaned)
     _commit(actor, plan, f"Action changed: {action.what[:80]}", basis)
     return action
 
@@ -293,11 +297,7 @@ def do_update_contingency(actor: User | None, item: ContingencyPlan, expected_ve
     current = {name: getattr(item, name) for name in snapshot.CONTINGENCY_FIELDS if name != "kind"}
     cleaned = {k: v for k, v in rules.clean_contingency(item.kind, {**current, **fields}).items() if k in fields}
     plan = _lock(item.plan)
-    try:
-        apply_versioned_update(item, expected_version, cleaned)
-    except EditConflict as exc:
-        saved = ContingencyPlan.objects.get(pk=item.pk)
-        raise _conflict_from(plan, {k: getattr(saved, k) for k in cleaned}) from exc
+    _apply_or_conflict(plan, item, expected_version, cleaned)
     _commit(actor, plan, f"Contingency plan changed: {item.title}", basis)
     return item
 
@@ -382,11 +382,7 @@ def do_update_decision(actor: User | None, decision: Decision, expected_version:
     """Change a decision; `note` is this visit's dated note, kept alongside the earlier ones."""
     cleaned = rules.clean_decision(fields)
     plan = _lock(decision.plan)
-    try:
-        apply_versioned_update(decision, expected_version, cleaned)
-    except EditConflict as exc:
-        current = Decision.objects.get(pk=decision.pk)
-        raise _conflict_from(plan, {k: getattr(current, k) for k in cleaned if k != "aid"}) from exc
+    _apply_or_conflict(plan, decision, expected_version, cleaned, shown=set(cleaned) - {"aid"})
     _add_decision_note(actor, decision, note)
     _commit(actor, plan, f"Decision {decision.get_status_display().lower()}: {decision.question[:80]}",
             AccessBasis.DIRECT_CARE)
@@ -402,11 +398,7 @@ def do_set_budget(actor: User | None, plan: CarePlan, expected_version: int | No
     if budget is None:
         budget = PersonalBudget.objects.create(plan=plan, **cleaned)
     else:
-        try:
-            apply_versioned_update(budget, expected_version or budget.version, cleaned)
-        except EditConflict as exc:
-            current = PersonalBudget.objects.get(pk=budget.pk)
-            raise _conflict_from(plan, {k: getattr(current, k) for k in cleaned}) from exc
+        _apply_or_conflict(plan, budget, expected_version or budget.version, cleaned)
     _commit(actor, plan, "Personal budget changed", AccessBasis.DIRECT_CARE)
     return budget
 
