@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "ourplan.messaging",
     "ourplan.demo",
     "ourplan.api",
+    "ourplan.sharing",
+    "ourplan.coordination",
+    "ourplan.review",
+    "ourplan.insight",
 ]
 
 # OIDC sign-in (NHS login for people, NHS CIS2 Care Identity for staff) is configured, never built in:
@@ -108,6 +112,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "ourplan.core.middleware.IdleTimeoutMiddleware",
     "ourplan.core.middleware.StaffMfaMiddleware",
+    "ourplan.core.middleware.AnonymousAttemptAuditMiddleware",
 ]
 
 ROOT_URLCONF = "ourplan.urls"

@@ -13,4 +13,8 @@ urlpatterns = [
     path("", include("ourplan.planning.urls")),
     path("", include("ourplan.support.urls")),
     path("", include("ourplan.fhir.urls")),
+    path("", include("ourplan.sharing.urls")),
+    path("", include("ourplan.coordination.urls")),
+    path("", include("ourplan.review.urls")),
+    path("", include("ourplan.insight.urls")),
 ]

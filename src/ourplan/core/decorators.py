@@ -12,12 +12,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ourplan.core.roles import is_staff_member, staff_memberships
 
 
+def refuse(request: HttpRequest) -> Http404:
+    """A refused page looks like a missing one, and the attempt is audited like any other refusal."""
+    from ourplan.core import audit
+    from ourplan.core.models import AccessBasis, AuditAction
+
+    audit.record(request.user, AuditAction.DENIED, "Page", "", basis=AccessBasis.NONE,  # type: ignore[arg-type]
+                 request=request)
+    return Http404("Not found")
+
+
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_staff_member(request.user):
-            raise Http404("Not found")
+            raise refuse(request)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -30,7 +40,7 @@ def practice_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not staff_memberships(request.user).filter(role="admin").exists():
-            raise Http404("Not found")
+            raise refuse(request)
         return view(request, *args, **kwargs)
 
     return wrapper

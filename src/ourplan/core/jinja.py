@@ -63,6 +63,15 @@ def has_own_record(user: Any) -> bool:
     return bool(cached)
 
 
+def query_with(data: Any, **changes: Any) -> str:
+    """The current query string with some parameters replaced (pagination links keep the filters)."""
+    from urllib.parse import urlencode
+
+    params = {k: v for k, v in (data.items() if data else []) if v}
+    params.update({k: v for k, v in changes.items()})
+    return urlencode(params)
+
+
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined  # the NHS.UK macros read chained optional params
@@ -78,7 +87,7 @@ def environment(**options: Any) -> Environment:
         {
             "static": static, "url": url, "csrf_input_for": csrf_input, "get_messages": get_messages,
             "plain_condition": plain_condition, "staff_roles": staff_roles,
-            "has_own_record": has_own_record,
+            "has_own_record": has_own_record, "query_with": query_with,
         }
     )
     env.filters.update({"uk_date": uk_date, "number": number})

@@ -51,3 +51,23 @@ class IdleTimeoutMiddleware:
             if now - int(request.session.get("_touched", 0)) >= self.TOUCH_EVERY_SECONDS:
                 request.session["_touched"] = now
         return self.get_response(request)
+
+
+# Pages behind a login that hold or lead to people's records. Anonymous requests for them are sent to log in;
+# the attempt is still an access attempt, so it is audited like a refusal (without looking anyone up).
+_RECORD_PREFIXES = ("/staff/", "/my/", "/insight/")
+
+
+class AnonymousAttemptAuditMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (not request.user.is_authenticated and request.path.startswith(_RECORD_PREFIXES)
+                and response.status_code in (302, 401, 403, 404)):
+            from ourplan.core import audit
+            from ourplan.core.models import AccessBasis, AuditAction
+
+            audit.record(None, AuditAction.DENIED, "Page", "", basis=AccessBasis.NONE, request=request)
+        return response

@@ -15,6 +15,10 @@ from ourplan.people.access import own_person, people_for
 def home(request: HttpRequest) -> HttpResponse:
     if is_staff_member(request.user):
         return redirect("people:register")
+    from ourplan.insight.scope import is_commissioner
+
+    if is_commissioner(request.user):
+        return redirect("insight:c_fidelity")
     if own_person(request.user) is not None or people_for(request.user).exists():
         return redirect("people:my_home")
     return render(request, "core/no_record.jinja", {"page_title": "No record linked"}, status=200)

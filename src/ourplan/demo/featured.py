@@ -36,9 +36,24 @@ OTHER_STAFF = (
     StaffLogin("", "clinician", "Dr", "Aisha", "Rahman", "GP partner"),
     StaffLogin("", "coordinator", "", "Tom", "Hughes", "Care co-ordinator"),
 )
+# Margaret's care team outside the practice: a hospital clinic she shares her plan with for 6 months, and
+# the district nurses who visit. Each has a login, to show what sharing lets them see (and not see).
+PARTNER_ORGANISATIONS = {
+    "clinic": {"name": "Riverside Hospital Diabetes Clinic", "kind": "hospital", "ods_code": "Y09998",
+               "address": "Riverside General Hospital\nHospital Road\nRiverside", "postcode": "RV2 3HS",
+               "phone": "0113 496 0100"},
+    "community": {"name": "Riverside Community Nursing", "kind": "community", "ods_code": "Y09997",
+                  "address": "Riverside Health Centre\n1 Mill Lane\nRiverside", "postcode": "RV1 1AA",
+                  "phone": "0113 496 0200"},
+}
+PARTNER_LOGINS = {
+    "clinic": StaffLogin("clinicnurse", "clinician", "", "Priya", "Shah", "Diabetes specialist nurse"),
+    "community": StaffLogin("districtnurse", "clinician", "", "Owen", "Davies", "District nurse"),
+}
 PERSON_USERNAME = "person"
 CARER_USERNAME = "carer"
-DEMO_USERNAMES = (*(s.username for s in STAFF_LOGINS), PERSON_USERNAME, CARER_USERNAME)
+DEMO_USERNAMES = (*(s.username for s in STAFF_LOGINS), *(s.username for s in PARTNER_LOGINS.values()),
+                  PERSON_USERNAME, CARER_USERNAME)
 
 PRACTICE = {
     "name": "Riverside Medical Practice",

@@ -46,7 +46,8 @@ def demo_users(seed: int) -> dict[str, User]:
     """Create or reuse the five demo logins, all with the demo password."""
     # Hashing is deliberately slow (PBKDF2), so hash once and give every demo user the same hash.
     password = make_password(settings.OURPLAN_DEMO_PASSWORD)
-    names = {s.username: (s.given_name, s.family_name) for s in featured.STAFF_LOGINS}
+    names = {s.username: (s.given_name, s.family_name)
+             for s in (*featured.STAFF_LOGINS, *featured.PARTNER_LOGINS.values())}
     names[featured.PERSON_USERNAME] = ("Margaret", "Thompson")
     names[featured.CARER_USERNAME] = (featured.CARER["given_name"], featured.CARER["family_name"])
     existing = {u.username: u for u in User.objects.filter(username__in=names)}

@@ -77,6 +77,11 @@ def seed_demo(
         users = demo_users(seed)
         practice = create_practice(seed, users)
         counts = _seed_people(people, seed, today, practice, users, progress)
+        # 18 months of care planning rounds, plans, reviews and the commissioner login (demo/history.py), for
+        # the insight dashboards. Imported here so the seed's imports stay as they were.
+        from ourplan.demo.history import seed_history
+
+        seed_history(practice, users, seed, today)
         # Slots start tomorrow in real time (a diary in the past is of no use), whatever --today says.
         create_demo_slots(practice, timezone.localdate())
         result = SeedResult(
@@ -211,3 +216,6 @@ def _featured_extras(person: Person, users: dict[str, User], today: date, seed: 
         starts_at=datetime.combine(consent_day, time(10, 30), tzinfo=UK),
         recorded_by=clinician,
     )
+    from ourplan.demo.sharing import seed_sharing
+
+    seed_sharing(person, person.practice, users, seed, today)

@@ -79,6 +79,37 @@ def do_queue_message(
     return message
 
 
+def do_queue_notice(
+    actor: User | None, about: Person, *, recipient_label: str, channel: str, to_address: str, key: str,
+    subject: str, body: str, link: str = "",
+) -> Communication:
+    """Queue one message to a member of the person's care team (a task for a nurse or a carer), or return
+    the one already queued under `key`. Like every message, it carries no clinical detail: only a link."""
+    existing = Communication.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    if channel not in Channel.values or channel == Channel.POST:
+        raise ActionError(f"Care team notices go by email, text message or the website, not {channel}")
+    if channel in {Channel.EMAIL, Channel.SMS} and not to_address:
+        raise ActionError(f"{recipient_label} has no {'email address' if channel == 'email' else 'mobile number'}")
+    portal = channel == Channel.PORTAL
+    try:
+        with transaction.atomic():
+            message = Communication.objects.create(
+                person=about, audience=Communication.Audience.CARE_TEAM, recipient_label=recipient_label[:200],
+                kind=Communication.Kind.NOTICE, channel=channel, key=key, to_address=to_address, subject=subject,
+                body=body, link=link, created_by=actor,
+                status=Communication.Status.SENT if portal else Communication.Status.QUEUED,
+                sent_at=timezone.now() if portal else None,
+            )
+            audit.record(actor, AuditAction.CREATE, "Communication", message.public_id, person=about.public_id,
+                         basis=AccessBasis.SYSTEM if actor is None else AccessBasis.DIRECT_CARE,
+                         detail={"kind": "notice", "channel": channel, "to": recipient_label[:200]})
+    except IntegrityError:
+        return Communication.objects.get(key=key)
+    return message
+
+
 MAX_ATTEMPTS = 5
 
 

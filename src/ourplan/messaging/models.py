@@ -32,7 +32,15 @@ class Communication(PublicModel):
         FAILED = "failed", "Could not be sent"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Audience(models.TextChoices):
+        PERSON = "person", "The person"
+        CARE_TEAM = "care-team", "A member of their care team"
+
+    # `person` is whose record the message is about; it goes to them unless audience is care-team, when
+    # `to_address` and `recipient_label` say which team member (a task for a nurse, a carer).
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="communications")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.PERSON)
+    recipient_label = models.CharField(max_length=200, blank=True, default="")
     cycle = models.ForeignKey(
         "recall.CarePlanningCycle", null=True, blank=True, on_delete=models.SET_NULL, related_name="communications"
     )

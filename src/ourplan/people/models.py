@@ -218,27 +218,65 @@ class RelatedPerson(SourcedModel):
 
 
 class Consent(PublicModel):
-    """The person's decision to let someone see their record. Checked on every request, so withdrawing it
-    or letting it expire takes effect at once. (The sharing issue widens this to organisations and
-    sections; the foundation needs it for carers.)"""
+    """The person's decision to let someone see (and perhaps add to) their record. Exactly one grantee:
+    a related person (carer, family, advocate), one professional (their role at an organisation), or a whole
+    organisation (a hospital clinic, a social care team). Checked on every request by people.access, so
+    withdrawing it or letting it expire takes effect at once. Sensitive sections (mental health,
+    safeguarding) stay hidden unless `include_sensitive`. Professionals from other organisations also need
+    to be in the person's care team (sharing.CareTeamMember): consent alone does not open a record."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         WITHDRAWN = "inactive", "Withdrawn"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
-    related_person = models.ForeignKey(RelatedPerson, on_delete=models.CASCADE, related_name="consents")
+    related_person = models.ForeignKey(RelatedPerson, null=True, blank=True, on_delete=models.CASCADE,
+                                       related_name="consents")
+    staff_member = models.ForeignKey(StaffMember, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="consents")
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
+                                     related_name="consents")
     can_contribute = models.BooleanField(default=False)
+    include_sensitive = models.BooleanField(
+        default=False, help_text="Also share mental health and safeguarding sections")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    given_by = models.CharField(max_length=200, blank=True, default="",
+                                help_text="Who decided: the person, or their legitimate representative")
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(related_person__isnull=False, staff_member__isnull=True, organisation__isnull=True)
+                    | Q(related_person__isnull=True, staff_member__isnull=False, organisation__isnull=True)
+                    | Q(related_person__isnull=True, staff_member__isnull=True, organisation__isnull=False)
+                ),
+                name="consent_exactly_one_grantee",
+            ),
+        ]
+
     def __str__(self) -> str:
-        return f"{self.person} shares with {self.related_person} ({self.status})"
+        return f"{self.person} shares with {self.grantee_label} ({self.status})"
+
+    @property
+    def grantee_label(self) -> str:
+        if self.related_person_id:
+            return str(self.related_person)
+        if self.staff_member_id:
+            return str(self.staff_member)
+        return str(self.organisation)
+
+    @property
+    def in_force(self) -> bool:
+        now = timezone.now()
+        return (self.status == self.Status.ACTIVE and self.starts_at <= now
+                and (self.ends_at is None or self.ends_at > now))
 
     @staticmethod
     def in_force_q(prefix: str = "") -> Q:

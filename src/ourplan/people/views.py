@@ -14,12 +14,14 @@ from django.shortcuts import render
 from ourplan.clinical import charts
 from ourplan.clinical.models import Condition
 from ourplan.clinical.results import overview
+from ourplan.clinical.sensitivity import SENSITIVE_REGISTERS
 from ourplan.clinical.terminology import REGISTERS
 from ourplan.core import audit
 from ourplan.core.decorators import staff_required
 from ourplan.core.models import AccessBasis, AuditAction
+from ourplan.core.roles import clinical_org_ids
 from ourplan.people import nhs_number
-from ourplan.people.access import get_person_for, own_person, people_for
+from ourplan.people.access import PERSON_BASES, STAFF_BASES, get_person_for, own_person, people_for
 from ourplan.people.models import Person
 from ourplan.support.alerts import open_alerts_for
 
@@ -42,6 +44,11 @@ def register(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     register_key = request.GET.get("condition", "")
     people = people_for(request.user, bases={AccessBasis.DIRECT_CARE})
+    # Admin staff do not see the sensitive registers (depression, serious mental illness): not as tags,
+    # and not as a filter, which would reveal who is on them.
+    hidden = set() if clinical_org_ids(request.user) else set(SENSITIVE_REGISTERS)
+    if register_key in hidden:
+        register_key = ""
     if query:
         people = _search(people, query)
     if register_key in REGISTERS:
@@ -49,17 +56,20 @@ def register(request: HttpRequest) -> HttpResponse:
         people = people.filter(pk__in=Condition.objects.filter(
             register=register_key, clinical_status="active").values("person_id"))
     people = people.order_by("family_name", "given_name", "id").prefetch_related(
-        Prefetch("conditions", queryset=Condition.objects.exclude(register="").filter(clinical_status="active"),
-                 to_attr="register_conditions")
+        Prefetch("conditions", queryset=Condition.objects.exclude(register="").exclude(register__in=hidden)
+                 .filter(clinical_status="active"), to_attr="register_conditions")
     )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record(request.user, AuditAction.SEARCH, "Person", basis=AccessBasis.DIRECT_CARE,  # type: ignore[arg-type]
                  request=request, detail={"q": query, "condition": register_key, "page": page.number})
     context = {
         "page_title": "Register", "nav": "register", "page": page, "query": query,
-        "register_key": register_key, "registers": REGISTERS.values(),
+        "register_key": register_key, "registers": [r for r in REGISTERS.values() if r.key not in hidden],
         # Alerts lead the page staff land on, so a safety alert is seen the same day.
         "alerts": [] if request.headers.get("HX-Request") else list(open_alerts_for(request.user)[:20]),
+        # Staff outside the practice see the people who shared their record with them through the care team.
+        "shared": [] if request.headers.get("HX-Request") else list(
+            people_for(request.user, bases={AccessBasis.CARE_TEAM}).order_by("family_name", "given_name")[:200]),
     }
     template = "people/_register_results.jinja" if request.headers.get("HX-Request") else "people/register.jinja"
     return render(request, template, context)
@@ -67,8 +77,10 @@ def register(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    access = get_person_for(request, public_id, bases={AccessBasis.DIRECT_CARE})
-    results = overview(access.person)
+    from ourplan.sharing import redact
+
+    access = get_person_for(request, public_id, bases=STAFF_BASES)
+    results = redact.results(overview(access.person), access.sees_sensitive)
     return render(request, "people/person_detail.jinja", {
         "page_title": access.person.formal_name, "nav": "register", "person": access.person,
         "results": results, "chart_data": charts.chart_payload(results),
@@ -82,6 +94,8 @@ def my_home(request: HttpRequest) -> HttpResponse:
     if own is not None:
         return _person_home(request, own.public_id)
     shared = people_for(request.user, bases={AccessBasis.CONSENT}).order_by("family_name")
+    audit.record(request.user, AuditAction.SEARCH, "Person", basis=AccessBasis.CONSENT,  # type: ignore[arg-type]
+                 request=request, detail={"shared_with_me": True})
     return render(request, "people/my_people.jinja",
                   {"page_title": "People you support", "people": shared, "nav": "my_home"})
 
@@ -92,8 +106,10 @@ def shared_person(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 def _person_home(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    access = get_person_for(request, public_id, bases={AccessBasis.SELF, AccessBasis.CONSENT})
-    results = overview(access.person)
+    from ourplan.sharing import redact
+
+    access = get_person_for(request, public_id, bases=PERSON_BASES)
+    results = redact.results(overview(access.person), access.sees_sensitive)
     return render(request, "people/my_home.jinja", {
         "page_title": "My health" if access.basis == AccessBasis.SELF else access.person.display_name, "nav": "my_home",
         "person": access.person, "results": results, "is_self": access.basis == AccessBasis.SELF,

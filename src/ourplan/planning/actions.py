@@ -94,6 +94,10 @@ def _commit(actor: User | None, plan: CarePlan, summary: str, basis: AccessBasis
     audit.record(actor, AuditAction.CREATE if first else AuditAction.UPDATE, "CarePlan", plan.public_id,
                  person=plan.person.public_id, basis=basis,
                  detail={"version": plan.version, "summary": summary[:300], "changed": changed[:50]})
+    if not first:
+        from ourplan.coordination.notify import plan_changed
+
+        plan_changed(actor, plan)
     return version
 
 
@@ -355,6 +359,9 @@ def do_agree_plan(
     if share_with_person:
         cycles.do_mark_stage(actor, cycle, "plan_shared", at=now)
     cycles.do_set_review_due(actor, cycle, review_date)
+    from ourplan.coordination.actions import sync_review_task
+
+    sync_review_task(actor, plan)
     return plan
 
 

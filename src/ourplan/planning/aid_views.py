@@ -12,11 +12,11 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ourplan.core.decorators import staff_required
+from ourplan.core.decorators import refuse, staff_required
 from ourplan.core.errors import ActionError
 from ourplan.documents.readability import score
 from ourplan.planning import aids
@@ -149,7 +149,7 @@ def aid_edit(request: HttpRequest, aid_id: UUID) -> HttpResponse:
 @require_POST
 def aid_approve(request: HttpRequest, aid_id: UUID) -> HttpResponse:
     if not aids.may_approve(request.user):
-        raise Http404("Not found")
+        raise refuse(request)
     aid = get_object_or_404(DecisionAid, public_id=aid_id)
     raw = request.POST.get("version", "")
     try:

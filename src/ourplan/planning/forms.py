@@ -34,7 +34,7 @@ class GoalForm(forms.ModelForm):
             "person_words", "clinical_translation", "category", "registers", "measure", "comparator",
             "target_value", "target_date", "importance", "confidence", "what_would_make_it_seven",
             "lifecycle_status", "achievement_status", "gas_minus2", "gas_minus1", "gas_zero", "gas_plus1",
-            "gas_plus2",
+            "gas_plus2", "sensitive",
         ]
 
 

@@ -26,7 +26,7 @@ from ourplan.planning.models.plan import ABOUT_ME_FIELDS
 GOAL_FIELDS = (
     "person_words", "clinical_translation", "category", "registers", "measure", "comparator", "target_date",
     "importance", "confidence", "what_would_make_it_seven", "lifecycle_status", "achievement_status",
-    "gas_minus2", "gas_minus1", "gas_zero", "gas_plus1", "gas_plus2", "progress_notes",
+    "gas_minus2", "gas_minus1", "gas_zero", "gas_plus1", "gas_plus2", "progress_notes", "sensitive",
 )
 ACTION_FIELDS = (
     "what", "when", "where", "how_often", "who_helps", "helper_kind", "barriers", "solutions", "support_needed",

@@ -17,6 +17,7 @@ from ourplan.clinical.results import overview
 from ourplan.core.decorators import staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis
+from ourplan.people import access as people_access
 from ourplan.people.access import PersonAccess, get_person_for, own_person
 from ourplan.people.models import Consent, Person
 from ourplan.planning import actions, agenda, highlights, smart, snapshot
@@ -177,8 +178,11 @@ def notes(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # ---- plan pages ----------------------------------------------------------------------------------------
 
 def _plan_page(request: HttpRequest, access: PersonAccess, side: str) -> HttpResponse:
+    from ourplan.coordination.queries import for_plan_page
+    from ourplan.sharing import redact
+
     latest = actions.latest_version(access.person)
-    data = snapshot.for_display(latest.snapshot) if latest else None
+    data = redact.plan(snapshot.for_display(latest.snapshot) if latest else None, access.sees_sensitive)
     if side == "my" and latest is not None and not latest.plan.shared_with_person:
         data = None  # the care team has not shared it yet
     changes = highlights.person_changes(latest) if latest and side == "staff" else {}
@@ -187,12 +191,16 @@ def _plan_page(request: HttpRequest, access: PersonAccess, side: str) -> HttpRes
         access, side, page_title="Care plan" if side == "staff" else "My plan", data=data, version=latest,
         changes=changes, may_edit=_may_edit(request, access) if side == "my" else True,
         reading_age=reading_age(highlights.plan_text(data)) if data else None,
+        direct=access.basis == AccessBasis.DIRECT_CARE, sees_history=access.sees_sensitive,
+        tasks=for_plan_page(access.person, request.user, access.grant) if data else [],
     ))
 
 
 @staff_required
 def plan_page(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    return _plan_page(request, _access(request, public_id, "staff"), "staff")
+    # Read-only for the care team outside the practice and for emergency access; sensitive parts redacted.
+    access = get_person_for(request, public_id, bases=people_access.STAFF_BASES, entity_type="CarePlan")
+    return _plan_page(request, access, "staff")
 
 
 @login_required
@@ -210,7 +218,9 @@ def shared_plan(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
+    # Version summaries quote what changed, sensitive goals included: only for those who see sensitive parts.
+    access = get_person_for(request, public_id, bases=STAFF_BASES if side == "staff" else MY_BASES,
+                            entity_type="CarePlan", require_sensitive=True)
     plan = _plan(access.person)
     if side == "my" and not plan.shared_with_person:
         raise Http404("Not shared yet")
@@ -664,14 +674,18 @@ def agree(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 def plan_pdf(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
     from ourplan.planning import pdf
+    from ourplan.sharing import redact
 
-    access = get_person_for(request, public_id, bases=STAFF_BASES if side == "staff" else MY_BASES,
+    access = get_person_for(request, public_id,
+                            bases=people_access.STAFF_BASES if side == "staff" else MY_BASES,
                             entity_type="CarePlan", audit_action=pdf.DOWNLOAD)
     latest = actions.latest_version(access.person)
     if latest is None or (side == "my" and not latest.plan.shared_with_person):
         raise Http404("No plan")
     large = request.GET.get("print") == "large"
-    content = pdf.render_plan(request, access.person, snapshot.for_display(latest.snapshot), large=large)
+    data = redact.plan(snapshot.for_display(latest.snapshot), access.sees_sensitive)
+    assert data is not None
+    content = pdf.render_plan(request, access.person, data, large=large)
     response = HttpResponse(content, content_type="application/pdf")
     name = f"care-plan{'-large-print' if large else ''}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ourplan.core import audit
-from ourplan.core.decorators import staff_required
+from ourplan.core.decorators import refuse, staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis, AuditAction, AuditEvent
 from ourplan.core.roles import staff_memberships, staff_org_ids
@@ -73,7 +73,7 @@ def my_pack(request: HttpRequest) -> HttpResponse:
         # A carer has no pack of their own: send them to the people who share with them, to choose one.
         if people_for(request.user, bases={AccessBasis.CONSENT}).exists():
             return redirect("people:my_home")
-        raise Http404("Not found")
+        raise refuse(request)
     return _person_pack(request, own.public_id)
 
 
@@ -145,7 +145,7 @@ def _role_for(request: HttpRequest, access: PersonAccess) -> str | None:
 def my_letter(request: HttpRequest) -> HttpResponse:
     own = own_person(request.user)
     if own is None:
-        raise Http404("Not found")
+        raise refuse(request)
     return _letter_response(request, own.public_id, PERSON_BASES, staff_copy=False)
 
 
@@ -274,6 +274,9 @@ def _practice(request: HttpRequest) -> Organisation:
 def overview(request: HttpRequest) -> HttpResponse:
     practice = _practice(request)
     ready = jobs.ready_for_pack(practice).select_related("person").order_by("person__family_name", "pk")
+    # The page lists people by name: a search over their records, audited once for the list.
+    audit.record(request.user, AuditAction.SEARCH, "PreparationPack", basis=AccessBasis.DIRECT_CARE,  # type: ignore[arg-type]
+                 request=request, detail={"practice": str(practice.public_id)})
     return render(request, "preparation/overview.jinja", {
         "page_title": "Preparation", "nav": "preparation", "practice": practice,
         "practices": [m.organisation for m in staff_memberships(request.user)],
@@ -302,7 +305,7 @@ def start_job(request: HttpRequest, kind: str) -> HttpResponse:
 def _job_for(request: HttpRequest, public_id: UUID) -> BatchJob:
     job = BatchJob.objects.select_related("practice", "requested_by").filter(public_id=public_id).first()
     if job is None or job.practice_id not in staff_org_ids(request.user):
-        raise Http404("Not found")
+        raise refuse(request)
     return job
 
 
@@ -339,6 +342,9 @@ def job_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if not path.exists():
         raise Http404("Not found")
     people = job.params.get("people", [])
+    audit.record(request.user, AuditAction.DOWNLOAD, "LetterBatch", job.public_id,  # type: ignore[arg-type]
+                 basis=AccessBasis.DIRECT_CARE, request=request, detail={"letters": len(people)})
+    # And one event per person in the batch, so each person's record shows who printed their letter.
     audit.record_many(
         AuditEvent(actor=request.user, actor_label=audit.actor_label(request.user),  # type: ignore[arg-type,misc]
                    action=AuditAction.DOWNLOAD, entity_type="LetterBatch", entity_id=str(job.public_id),
@@ -360,7 +366,7 @@ def prompt_sheet(request: HttpRequest) -> HttpResponse:
     """The practice's wording of the prompt sheet, with its readability. Clinicians may change it."""
     practice = _practice(request)
     if not _can_edit_sheet(request, practice):
-        raise Http404("Not found")
+        raise refuse(request)
     template = PromptSheetTemplate.objects.filter(organisation=practice).first()
     sheet: PromptSheet = sheet_from_template(template)
     version = template.version if template else 0

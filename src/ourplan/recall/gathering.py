@@ -29,7 +29,7 @@ from ourplan.people.models import Person
 from ourplan.recall.booking import LIVE, do_set_appointment_status
 from ourplan.recall.cycle import do_mark_stage, do_start_cycle, open_cycle
 from ourplan.recall.models import Appointment, AppointmentKind, CarePlanningCycle, QuestionnaireResponse
-from ourplan.support.alerts import SELF_HARM_MESSAGE, do_raise_alert
+from ourplan.support.alerts import SELF_HARM_MESSAGE, SELF_HARM_TRIGGER, do_raise_alert
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ def do_record_gathering(
                      person=person.public_id, basis=_basis(actor),
                      detail={"questionnaire": s.questionnaire.key, "safety_flag": s.safety_flag})
         if s.safety_flag:
-            do_raise_alert(actor, person, level="red", trigger="phq9-item9", message=SELF_HARM_MESSAGE)
+            do_raise_alert(actor, person, level="red", trigger=SELF_HARM_TRIGGER, message=SELF_HARM_MESSAGE)
         responses.append(response)
     return Recorded(observations, responses)
 

@@ -172,9 +172,21 @@ class QuestionnaireResponse(PublicModel):
     cycle = models.ForeignKey(
         CarePlanningCycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="questionnaire_responses"
     )
-    questionnaire = models.CharField(max_length=10, choices=[("phq9", "PHQ-9"), ("gad7", "GAD-7")])
-    answers = models.JSONField(help_text="Item answers 0-3, in question order")
-    total = models.PositiveSmallIntegerField()
+    questionnaire = models.CharField(
+        max_length=12,
+        choices=[
+            ("phq9", "PHQ-9"),
+            ("gad7", "GAD-7"),
+            ("phq2", "PHQ-2"),
+            ("semcd6", "Self-efficacy for managing chronic disease (SEMCD-6)"),
+            ("collaborate", "collaboRATE"),
+        ],
+    )
+    answers = models.JSONField(help_text="Item answers in question order (0-3; SEMCD-6 1-10 or null; collaboRATE 0-9)")
+    total = models.PositiveSmallIntegerField(help_text="Sum of the item answers given")
+    # The published score where it is not the integer sum: SEMCD-6 is the mean of the items answered (1-10,
+    # null when fewer than 4 were answered); collaboRATE's mean (0-9) is kept beside its top-box band.
+    score = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     band = models.CharField(max_length=40)
     safety_flag = models.BooleanField(default=False)
     observation = models.OneToOneField(

@@ -21,16 +21,30 @@ SELF_HARM_MESSAGE = (
 )
 
 
+EMERGENCY_TRIGGER = "emergency-access"
+SELF_HARM_TRIGGER = "phq9-item9"
+
+
 def do_raise_alert(actor: User | None, person: Person, *, level: str, trigger: str, message: str) -> SupportAlert:
     alert = SupportAlert.objects.create(person=person, level=level, trigger=trigger, message=message)
     audit.record(actor, AuditAction.CREATE, "SupportAlert", alert.public_id, person=person.public_id,
                  basis=AccessBasis.SYSTEM if actor is None else AccessBasis.DIRECT_CARE,
                  detail={"trigger": trigger, "level": level})
+    if trigger == SELF_HARM_TRIGGER:
+        # Also a task for a named clinician (the person's review lead), so it is someone's job today (H5).
+        from ourplan.coordination.actions import do_task_for_urgent_alert
+
+        do_task_for_urgent_alert(person)
     return alert
 
 
 def open_alerts_for(user: Any) -> QuerySet[SupportAlert]:
     """Unacknowledged alerts about people the user cares for directly, most urgent first."""
+    from ourplan.core.roles import clinical_org_ids
+
     people = people_for(user, bases={AccessBasis.DIRECT_CARE})
-    return (SupportAlert.objects.filter(acknowledged_at__isnull=True, person__in=people)
-            .select_related("person").order_by("-level", "-created_at"))
+    alerts = SupportAlert.objects.filter(acknowledged_at__isnull=True, person__in=people)
+    if not clinical_org_ids(user):
+        # Admin staff act on emergency access reports, not on clinical alerts (which may be sensitive).
+        alerts = alerts.filter(trigger=EMERGENCY_TRIGGER)
+    return alerts.select_related("person").order_by("-level", "-created_at")

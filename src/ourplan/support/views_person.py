@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction
-from ourplan.people.access import PersonAccess, get_person_for, own_person
+from ourplan.people.access import PersonAccess, audit_denied, get_person_for, own_person
 from ourplan.people.models import Consent
 from ourplan.planning.models import Goal
 from ourplan.support import checkins, goals, readings, referrals, triggers
@@ -26,6 +26,7 @@ PERSON_BASES = {AccessBasis.SELF, AccessBasis.CONSENT}
 def _own_id(request: HttpRequest) -> UUID:
     own = own_person(request.user)
     if own is None:
+        audit_denied(request, "Person", "")
         raise Http404("Not found")
     return own.public_id
 

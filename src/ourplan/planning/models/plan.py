@@ -188,6 +188,8 @@ class Goal(PublicModel):
     gas_plus1 = models.TextField(blank=True, default="")
     gas_plus2 = models.TextField(blank=True, default="")
     progress_notes = models.TextField(blank=True, default="", help_text="The person's own notes on progress")
+    sensitive = models.BooleanField(
+        default=False, help_text="Part of the sensitive section: hidden unless the person shares it")
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from ourplan.clinical.results import overview
 from ourplan.core import audit
-from ourplan.core.decorators import staff_required
+from ourplan.core.decorators import refuse, staff_required
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction, AuditEvent
 from ourplan.core.roles import staff_org_ids
@@ -59,8 +59,7 @@ def diary(request: HttpRequest) -> HttpResponse:
     for slot in slots:
         days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
     people = {b.person.public_id for s in slots for b in getattr(s, "bookings", [])}
-    if people:
-        audit.record_many(_read_events(request, people, "Diary"))
+    audit.record_many(_read_events(request, people, "Diary"))
     return render(request, "recall/diary.jinja", {
         "page_title": "Appointments", "nav": "appointments", "days": days, "day": day, "week": week,
         "previous": first - timedelta(days=span), "next": first + timedelta(days=span),
@@ -72,10 +71,13 @@ def diary(request: HttpRequest) -> HttpResponse:
 
 def _read_events(request: HttpRequest, people: set[UUID], entity: str,
                  action: AuditAction = AuditAction.READ) -> list[AuditEvent]:
-    """One audit event per person shown, so each person's access log shows who saw their appointment."""
+    """One audit event per person shown, so each person's access log shows who saw their appointment, after
+    the one event for the page itself (the access: it carries the path)."""
+    audit.record(request.user, AuditAction.SEARCH if action == AuditAction.READ else action,  # type: ignore[arg-type]
+                 entity, basis=AccessBasis.DIRECT_CARE, request=request, detail={"people": len(people)})
     return [AuditEvent(actor=request.user, actor_label=audit.actor_label(request.user),  # type: ignore[misc, arg-type]
                        action=action, entity_type=entity, person_id_ref=p, basis=AccessBasis.DIRECT_CARE,
-                       ip_address=request.META.get("REMOTE_ADDR") or None, detail={"path": request.path})
+                       ip_address=request.META.get("REMOTE_ADDR") or None, detail={"via": request.path})
             for p in people]
 
 
@@ -87,7 +89,7 @@ def _staff_for(request: HttpRequest, public_id: str) -> StaffMember:
         member = StaffMember.objects.filter(public_id=uuid, organisation_id__in=staff_org_ids(request.user)
                                             ).select_related("practitioner").first()
     if member is None:
-        raise Http404("Not found")
+        raise refuse(request)
     return member
 
 

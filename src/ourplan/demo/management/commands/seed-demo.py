@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ourplan.clinical.terminology import REGISTERS
-from ourplan.demo.featured import STAFF_LOGINS
+from ourplan.demo.featured import PARTNER_LOGINS, PARTNER_ORGANISATIONS, STAFF_LOGINS
 from ourplan.demo.practice import DemoConflict
 from ourplan.demo.seed import DemoExists, SeedResult, seed_demo
 
@@ -73,6 +73,10 @@ class Command(BaseCommand):
         out(f"{'person':<10} {password:<10} Person: Margaret Thompson (diabetes, high blood pressure, asthma, "
             "depression)")
         out(f"{'carer':<10} {password:<10} Carer: Sarah Thompson, Margaret's daughter (consent in force)")
+        for key, partner in PARTNER_LOGINS.items():
+            where = PARTNER_ORGANISATIONS[key]["name"]
+            out(f"{partner.username:<10} {password:<10} {partner.job_title}, {where} (in Margaret's care team)")
+        out(f"{'commissioner':<10} {password:<10} Commissioner: dashboards across practices, aggregates only")
         if settings.OURPLAN_REQUIRE_STAFF_MFA:
             out("Staff logins will be asked to set up two-factor authentication; for a local demo run the "
                 "server with OURPLAN_REQUIRE_STAFF_MFA=0.")

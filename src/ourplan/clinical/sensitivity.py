@@ -1,0 +1,42 @@
+"""What counts as a "sensitive section" of a person's record: mental health (mood and anxiety scores,
+depression and serious mental illness, goals the person or clinician marked sensitive, mental-health crisis
+plans) and safeguarding notes. Sensitive rows are hidden from everyone except the person, clinical staff
+at their own GP practice, emergency access, and those the person explicitly shared sensitive sections with
+(people.access.sees_sensitive decides who; this module only says what)."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from ourplan.clinical.terminology import REGISTERS
+
+SENSITIVE_MEASURES: frozenset[str] = frozenset({"phq9", "phq2", "gad7"})
+SENSITIVE_REGISTERS: frozenset[str] = frozenset({"DEPR", "MH"})
+SENSITIVE_QUESTIONNAIRES: frozenset[str] = frozenset({"phq9", "phq2", "gad7"})
+SENSITIVE_CONTINGENCY_KINDS: frozenset[str] = frozenset({"mental-health"})
+_SENSITIVE_CONDITION_CODES = frozenset(code for key in SENSITIVE_REGISTERS for code in REGISTERS[key].codes)
+
+
+def sensitive_observation_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}measure__in": sorted(SENSITIVE_MEASURES)})
+
+
+def sensitive_condition_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}register__in": sorted(SENSITIVE_REGISTERS)}) | Q(
+        **{f"{prefix}code__in": sorted(_SENSITIVE_CONDITION_CODES)})
+
+
+def sensitive_goal_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}sensitive": True})
+
+
+def sensitive_questionnaire_q(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}questionnaire__in": sorted(SENSITIVE_QUESTIONNAIRES)})
+
+
+def is_sensitive_measure(measure: str) -> bool:
+    return measure in SENSITIVE_MEASURES
+
+
+def is_sensitive_register(register: str) -> bool:
+    return register in SENSITIVE_REGISTERS

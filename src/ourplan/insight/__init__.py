@@ -1,0 +1,2 @@
+"""Insight: the practice fidelity dashboard, the outcomes dashboard, commissioners' cross-practice view
+(aggregates only, small numbers suppressed) and their exports."""
