@@ -29,7 +29,7 @@ from django.utils import timezone
 from ourplan.core.decorators import refuse
 from ourplan.core.models import AccessBasis
 from ourplan.core.roles import staff_org_ids
-from ourplan.people.access import people_for
+from ourplan.people.access import people_counted_for, people_for
 from ourplan.people.models import Organisation, Person
 
 ALL = "all"
@@ -248,7 +248,7 @@ def commissioner_scope(request: HttpRequest) -> Scope:
     an export: every function that receives it returns counts, means or medians, never rows."""
     practices = commissioner_practices(request.user)
     chosen, errors = _choose(practices, str(request.GET.get("practice", "")))
-    people = Person.objects.filter(practice_id__in=[p.pk for p in practices])
+    people = people_counted_for(request.user).filter(practice_id__in=[p.pk for p in practices])
     return Scope(request.user, True, practices, chosen, people, errors)
 
 

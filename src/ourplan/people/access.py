@@ -128,6 +128,16 @@ def people_with_sensitive_for(user: Any) -> QuerySet[Person]:
     return Person.objects.filter(q)
 
 
+def people_counted_for(user: Any) -> QuerySet[Person]:
+    """The people a commissioner's dashboards COUNT: those registered at the practices they commission for.
+    For aggregates only (counts, means, medians): never listed, rendered or exported as rows, and no basis to
+    open anyone's record (grant_for gives a commissioner nothing). Kept here so every access rule is in one
+    module."""
+    if not _active(user):
+        return Person.objects.none()
+    return Person.objects.filter(practice__commissioners__user=user, practice__commissioners__active=True)
+
+
 def own_person(user: Any) -> Person | None:
     """The person record linked to this login, if any."""
     if not getattr(user, "is_authenticated", False):
