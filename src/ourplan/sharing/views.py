@@ -11,7 +11,7 @@ from uuid import UUID
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -49,9 +49,17 @@ def _sharing_for(member: CareTeamMember, consents: list[Consent]) -> Consent | N
     return None
 
 
-def _team_rows(person: Person) -> list[tuple[CareTeamMember, Consent | None]]:
+def _at_practice(member: CareTeamMember, person: Person) -> bool:
+    """Staff at the person's own GP practice see the record for direct care, whatever is shared."""
+    if person.practice_id is None or member.related_person_id:
+        return False
+    org_id = member.staff_member.organisation_id if member.staff_member else member.organisation_id
+    return org_id == person.practice_id
+
+
+def _team_rows(person: Person) -> list[tuple[CareTeamMember, Consent | None, bool]]:
     consents = _consents_in_force(person)
-    return [(m, _sharing_for(m, consents)) for m in actions.active_members(person)]
+    return [(m, _sharing_for(m, consents), _at_practice(m, person)) for m in actions.active_members(person)]
 
 
 def _member_choices(access: PersonAccess) -> dict[str, object]:
@@ -106,18 +114,12 @@ def staff_add_member(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return redirect("sharing:staff_team", public_id=access.person.public_id)
 
 
-def _member_for(person: Person, member_id: UUID) -> CareTeamMember:
-    member = CareTeamMember.objects.filter(team__person=person, public_id=member_id).first()
-    if member is None:
-        raise Http404("Not found")
-    return member
-
-
 @staff_required
 @require_POST
 def staff_remove_member(request: HttpRequest, public_id: UUID, member_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=DIRECT, entity_type="CareTeam", audit_action=AuditAction.UPDATE)
-    actions.do_remove_member(request.user, _member_for(access.person, member_id))  # type: ignore[arg-type]
+    member = get_object_or_404(CareTeamMember, team__person=access.person, public_id=member_id)
+    actions.do_remove_member(request.user, member)  # type: ignore[arg-type]
     return redirect("sharing:staff_team", public_id=access.person.public_id)
 
 
@@ -147,18 +149,11 @@ def _share(request: HttpRequest, access: PersonAccess, choice: forms.ShareChoice
     )
 
 
-def _consent_for(person: Person, consent_id: UUID) -> Consent:
-    consent = Consent.objects.filter(person=person, public_id=consent_id).first()
-    if consent is None:
-        raise Http404("Not found")
-    return consent
-
-
 @staff_required
 @require_POST
 def staff_withdraw(request: HttpRequest, public_id: UUID, consent_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=DIRECT, entity_type="Consent", audit_action=AuditAction.UPDATE)
-    actions.do_withdraw(request.user, _consent_for(access.person, consent_id),  # type: ignore[arg-type]
+    actions.do_withdraw(request.user, get_object_or_404(Consent, person=access.person, public_id=consent_id),  # type: ignore[arg-type]
                         basis=AccessBasis.DIRECT_CARE)
     return redirect("sharing:staff_team", public_id=access.person.public_id)
 
@@ -291,7 +286,7 @@ def my_share(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_withdraw(request: HttpRequest, consent_id: UUID) -> HttpResponse:
     access = _own_access(request, "Consent", AuditAction.UPDATE)
-    actions.do_withdraw(request.user, _consent_for(access.person, consent_id))  # type: ignore[arg-type]
+    actions.do_withdraw(request.user, get_object_or_404(Consent, person=access.person, public_id=consent_id))  # type: ignore[arg-type]
     return redirect("sharing:my_team")
 
 

@@ -67,16 +67,16 @@ class Command(BaseCommand):
         password = settings.OURPLAN_DEMO_PASSWORD
         out("")
         out("Demo logins at http://127.0.0.1:8000/")
-        out(f"{'Username':<10} {'Password':<10} Role")
+        out(f"{'Username':<13} {'Password':<13} Role")
         for staff in STAFF_LOGINS:
-            out(f"{staff.username:<10} {password:<10} {staff.job_title} (role {staff.role})")
-        out(f"{'person':<10} {password:<10} Person: Margaret Thompson (diabetes, high blood pressure, asthma, "
+            out(f"{staff.username:<13} {password:<13} {staff.job_title} (role {staff.role})")
+        out(f"{'person':<13} {password:<13} Person: Margaret Thompson (diabetes, high blood pressure, asthma, "
             "depression)")
-        out(f"{'carer':<10} {password:<10} Carer: Sarah Thompson, Margaret's daughter (consent in force)")
+        out(f"{'carer':<13} {password:<13} Carer: Sarah Thompson, Margaret's daughter (consent in force)")
         for key, partner in PARTNER_LOGINS.items():
             where = PARTNER_ORGANISATIONS[key]["name"]
-            out(f"{partner.username:<10} {password:<10} {partner.job_title}, {where} (in Margaret's care team)")
-        out(f"{'commissioner':<10} {password:<10} Commissioner: dashboards across practices, aggregates only")
+            out(f"{partner.username:<13} {password:<13} {partner.job_title}, {where} (in Margaret's care team)")
+        out(f"{'commissioner':<13} {password:<13} Commissioner: dashboards across practices, aggregates only")
         if settings.OURPLAN_REQUIRE_STAFF_MFA:
             out("Staff logins will be asked to set up two-factor authentication; for a local demo run the "
                 "server with OURPLAN_REQUIRE_STAFF_MFA=0.")
