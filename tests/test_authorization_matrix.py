@@ -236,8 +236,9 @@ def world(person, clinician, practice_admin, other_clinician, other_person, care
 
     commissioner = f.user("icb.morgan", "Chris", "Morgan")
     CommissionerAccess.objects.create(user=commissioner).organisations.add(practice)
-    users = {"commissioner": commissioner, "clinician": clinician, "admin": practice_admin, "clinic_nurse": team.clinic_nurse,
-             "outsider": other_clinician, "person": person.user, "other_person": other_person.user,
+    users = {"commissioner": commissioner, "clinician": clinician, "admin": practice_admin,
+             "clinic_nurse": team.clinic_nurse, "outsider": other_clinician, "person": person.user,
+             "other_person": other_person.user,
              "carer": carer, "carer_expired": carer_expired, "carer_withdrawn": carer_withdrawn}
     objects = {
         "person": person.public_id, "goal": plan.open_goal.public_id,

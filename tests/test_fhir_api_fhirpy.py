@@ -1,5 +1,6 @@
-"""A third-party FHIR client (fhirpy) against a live Ourplan server: create a Patient, a Condition and an
-Observation, read them back, search by patient, get 412 for a stale ETag, and page a 120-result search."""
+"""A third-party FHIR client (fhirpy) against a live Ourplan server: create a Patient, a Condition, an
+Observation, a CarePlan and a Goal, read them back, search Goals by patient, get 412 for a stale ETag on a
+Goal, and page a 120-result search."""
 
 from __future__ import annotations
 
@@ -44,6 +45,30 @@ def test_a_fhirpy_client_creates_reads_searches_updates_and_pages(fhir, clinicia
     assert fhir.resources("Patient").search(identifier=f"{NHS}|9990000034").first().id == patient.id
     with pytest.raises(ResourceNotFound):
         fhir.reference("Patient", "00000000-0000-4000-8000-000000000000").to_resource()
+
+    plan = fhir.resource("CarePlan", status="draft", intent="plan", subject=subject)
+    plan.save()
+    goal = fhir.resource("Goal", lifecycleStatus="active", subject=subject,
+                         description={"text": "Walk to the shops and back"},
+                         extension=[{"url": "https://fhir.ourplan.org.uk/StructureDefinition/goal-importance",
+                                     "valueInteger": 8}])
+    goal.save()
+    assert goal.id and plan.id
+    read_goal = fhir.reference("Goal", goal.id).to_resource()
+    assert read_goal["description"]["text"] == "Walk to the shops and back"
+    read_plan = fhir.reference("CarePlan", plan.id).to_resource()
+    assert [ref.id for ref in read_plan["goal"]] == [goal.id]
+    goals = fhir.resources("Goal").search(patient=f"Patient/{patient.id}").fetch_all()
+    assert [g.id for g in goals] == [goal.id]
+    read_goal["lifecycleStatus"] = "completed"
+    stale_goal = SyncFHIRClient(fhir.url, authorization=fhir.authorization, extra_headers={"If-Match": 'W/"0"'})
+    with pytest.raises(MultipleResourcesFound):  # fhirpy's name for a 412 response
+        stale_goal.resource("Goal", **read_goal).save()
+    assert fhir.reference("Goal", goal.id).to_resource()["lifecycleStatus"] == "active"
+    fresh_goal = SyncFHIRClient(fhir.url, authorization=fhir.authorization,
+                                extra_headers={"If-Match": f'W/"{read_goal["meta"]["versionId"]}"'})
+    fresh_goal.resource("Goal", **read_goal).save()
+    assert fhir.reference("Goal", goal.id).to_resource()["lifecycleStatus"] == "completed"
 
     stale = SyncFHIRClient(fhir.url, authorization=fhir.authorization, extra_headers={"If-Match": 'W/"0"'})
     read["valueQuantity"]["value"] = 54

@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from ourplan.api.auth import Caller
 from ourplan.api.errors import FhirError, not_found
 from ourplan.core.models import AccessBasis
-from ourplan.people.access import basis_for, people_for
+from ourplan.people.access import NO_GRANT, Grant, grant_for, people_for
 from ourplan.people.models import Person
 
 # Writes over the API are for the practice's clinical systems: staff with direct care, and system clients.
@@ -36,21 +36,31 @@ def visible_people(caller: Caller) -> QuerySet[Person]:
 
 
 def basis(caller: Caller, person: Person) -> AccessBasis:
+    return grant(caller, person).basis
+
+
+def grant(caller: Caller, person: Person) -> Grant:
+    """Whether, why and how far the caller may see `person` (people.access.grant_for, and the system rule)."""
     token = caller.token
     if caller.context == "system":
         ok = token.organisation_id is not None and person.practice_id == token.organisation_id
-        return AccessBasis.SYSTEM if ok else AccessBasis.NONE
+        # A system client acts for the practice's direct care: the whole record, sensitive sections included.
+        return Grant(AccessBasis.SYSTEM, can_contribute=True, sees_sensitive=True) if ok else NO_GRANT
     if caller.context == "patient" and person.pk != token.patient_id:
-        return AccessBasis.NONE
-    return basis_for(token.user, person)
+        return NO_GRANT
+    return grant_for(token.user, person)
 
 
 def person_for(caller: Caller, public_id: str) -> tuple[Person, AccessBasis]:
     """The person by public id with the caller's basis, or 404 (audited as denied by the view)."""
+    cached = caller.seen.get(str(public_id))
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     person = Person.objects.select_related("practice").filter(public_id=public_id).first()
     found = basis(caller, person) if person is not None else AccessBasis.NONE
     if person is None or found == AccessBasis.NONE:
         raise not_found("Patient")
+    caller.seen[str(public_id)] = (person, found)
     return person, found
 
 

@@ -25,9 +25,13 @@ class RequestAudit:
     detail: dict[str, Any] = field(default_factory=dict)
 
     def write(self, request: HttpRequest, caller: Caller | None, status: int) -> None:
+        self.event(request, caller, status).save()
+
+    def event(self, request: HttpRequest, caller: Caller | None, status: int) -> AuditEvent:
+        """The audit event, unsaved (a transaction Bundle writes its entries' events in one go)."""
         user = caller.user if caller is not None else None
         label = caller.label if caller is not None else "API: no valid token"
-        AuditEvent.objects.create(
+        return AuditEvent(
             actor=user,
             actor_label=label[:200],
             action=str(self.action),

@@ -3,8 +3,9 @@ the caller is kept between requests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,6 +27,9 @@ class Caller:
 
     token: ApiToken
     scopes: tuple[Scope, ...]
+    # What this request has already decided about people (public id -> (person, grant)), so a transaction
+    # of many resources for one person checks access once. It lives as long as the request.
+    seen: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
     def context(self) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ourplan.api.out_common import UK_CORE
 from ourplan.api.resources import RESOURCE_TYPES
 
 RELEASED = "2026-01-01"
@@ -19,33 +18,55 @@ SECURITY = (
     + ", ".join(SUPPORTED_SCOPES) + ". The v1 suffixes .read, .write and .* are accepted. A patient/ token "
     "sees one person; a user/ token sees what its user sees on the website; a system/ token sees the people "
     "registered at its organisation. Updates (create, update) need the c/u permissions and are for practice "
-    "staff and system clients."
+    "staff and system clients. Every write records a Provenance."
 )
 SEARCH_DOC = (
     "Every search type also takes _count (page size, default 50, at most 200), _offset (used by the paging "
     "links), _sort (the sorts listed per type, prefixed '-' for descending) and _format (json or xml). "
-    "Unknown parameters are refused (400) unless the request sends `Prefer: handling=lenient`."
+    "Unknown parameters are refused (400) unless the request sends `Prefer: handling=lenient`. Reference "
+    "parameters chain (e.g. Observation?patient.identifier=https://fhir.nhs.uk/Id/nhs-number|<number>) and "
+    "take _include/_revinclude; every included or chained resource obeys the same access rules."
 )
+
+
+BULK_EXPORT = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/"
+EVERYTHING = "http://hl7.org/fhir/OperationDefinition/Patient-everything"
+# Versions kept beyond the current one: writes over the API (all writable types), and PlanVersion
+# snapshots (CarePlan, Goal); see api.history.
+HISTORY_KEPT = frozenset({"CarePlan", "Goal"})
+
+
+def _revincludes(name: str) -> list[str]:
+    found = [f"{rt.name}:{link.param}" for rt in RESOURCE_TYPES.values() for link in rt.links if link.target == name]
+    return [*found, "Provenance:target"] if "Provenance" in RESOURCE_TYPES else found
 
 
 def _resource(name: str) -> dict[str, Any]:
     rt = RESOURCE_TYPES[name]
+    documentation = f"_sort: {', '.join(rt.sorts)} (and -<sort>)" if rt.sorts else "No sorts."
+    if rt.documentation:
+        documentation = f"{rt.documentation} {documentation}"
     entry: dict[str, Any] = {
         "type": name,
-        "profile": UK_CORE + name,
+        "profile": rt.profile or f"http://hl7.org/fhir/StructureDefinition/{name}",
         "interaction": [{"code": code} for code in rt.interactions],
         "versioning": "versioned-update" if "update" in rt.interactions else "versioned",
-        "readHistory": False,
+        "readHistory": "update" in rt.interactions or name in HISTORY_KEPT,
         "updateCreate": False,
         "conditionalCreate": "create" in rt.interactions,
         "conditionalRead": "not-supported",
         "conditionalUpdate": False,
         "conditionalDelete": "not-supported",
+        "searchInclude": [f"{name}:{link.param}" for link in rt.links],
+        "searchRevInclude": _revincludes(name),
         "searchParam": [{"name": p.name, "type": p.type, "documentation": p.documentation}
                         for p in rt.params.values()],
-        "documentation": f"_sort: {', '.join(rt.sorts)} (and -<sort>)",
+        "documentation": documentation,
     }
-    return entry
+    if name == "Patient":
+        entry["operation"] = [{"name": "everything", "definition": EVERYTHING},
+                              {"name": "export", "definition": BULK_EXPORT + "patient-export"}]
+    return {k: v for k, v in entry.items() if v != []}
 
 
 def capability_statement(base_url: str) -> dict[str, Any]:
@@ -70,5 +91,9 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                 "description": SECURITY,
             },
             "resource": [_resource(name) for name in RESOURCE_TYPES],
+            "interaction": [{"code": "transaction"}, {"code": "batch"}],
+            "operation": [{"name": "export", "definition": BULK_EXPORT + "export"},
+                          {"name": "group-export", "definition": BULK_EXPORT + "group-export",
+                           "documentation": "Group/[id]/$export: [id] is a GP practice's Organization id"}],
         }],
     }

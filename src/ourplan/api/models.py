@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -59,3 +60,78 @@ class ApiToken(models.Model):
     @property
     def is_usable(self) -> bool:
         return not self.revoked and self.expires_at > timezone.now()
+
+
+class WriteRecord(models.Model):
+    """Provenance of one resource version written through the API: what was written (type, id, version and
+    the resource as it read straight after the write), when, by whom (user or system client, with its
+    organisation and token) and on what basis. Written in the same database transaction as the change, so
+    a write without its record cannot exist (decision 0009). Serves `Provenance` and the versions
+    `_history` and vread can give for writes made over the API. Append-only, like the audit trail."""
+
+    class Activity(models.TextChoices):
+        CREATE = "create", "Create"
+        UPDATE = "update", "Update"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    recorded = models.DateTimeField(default=timezone.now, db_index=True)
+    activity = models.CharField(max_length=10, choices=Activity.choices)
+    resource_type = models.CharField(max_length=40)
+    resource_id = models.UUIDField()
+    version = models.PositiveIntegerField()
+    resource = models.JSONField(help_text="The resource as it read straight after the write")
+    person_id_ref = models.UUIDField(null=True, blank=True, db_index=True, help_text="Whose record")
+    agent_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    agent_label = models.CharField(max_length=200)
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+", help_text="For system clients: the organisation")
+    token_id = models.UUIDField(null=True, blank=True, help_text="Public id of the API token used")
+    basis = models.CharField(max_length=20)
+    transaction_id = models.UUIDField(null=True, blank=True, help_text="The transaction or batch Bundle, if any")
+
+    class Meta:
+        indexes = [models.Index(fields=["resource_type", "resource_id", "version"])]
+        ordering = ["recorded", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.activity} {self.resource_type}/{self.resource_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise PermissionError("Write records are append-only")
+        super().save(*args, **kwargs)
+
+
+class ExportJob(models.Model):
+    """One bulk data `$export` (FHIR Bulk Data Access): what was asked, by which token, and where it got
+    to. The NDJSON files are written under DATA_DIR/exports/<public_id>/ by a background task and served
+    only to the token that asked for them (api.export)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Stopped with an error"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    request_url = models.TextField()
+    level = models.CharField(max_length=10, help_text="system, patient or group")
+    group_id = models.CharField(max_length=64, blank=True, default="")
+    types = models.JSONField(default=list, blank=True, help_text="Resource types to export (all when empty)")
+    since = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    done = models.PositiveIntegerField(default=0, help_text="Resources written so far")
+    total = models.PositiveIntegerField(default=0, help_text="Resources to write (counted when it starts)")
+    output = models.JSONField(default=list, blank=True, help_text='[{"type", "file", "count"}, ...]')
+    error = models.TextField(blank=True, default="")
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"$export {self.level} ({self.status})"

@@ -28,6 +28,8 @@ class SearchParam:
     type: str  # FHIR search param type: token, reference, date, string
     documentation: str
     to_q: Filter
+    # For types that are not database rows (Questionnaire): does this row match one value?
+    match: Callable[[Any, str], bool] | None = None
 
     def apply(self, qs: QuerySet[Any], values: list[str]) -> QuerySet[Any]:
         for value in values:  # repeated parameter: AND
@@ -38,6 +40,16 @@ class SearchParam:
                 either |= self.to_q(part)
             qs = qs.filter(either)
         return qs
+
+    def keep(self, rows: list[Any], values: list[str]) -> list[Any]:
+        """`apply` for rows held in memory: AND over repeats, OR over commas."""
+        assert self.match is not None
+        for value in values:
+            if value == "":
+                raise bad(self.name, "has no value")
+            parts = _split_commas(value)
+            rows = [row for row in rows if any(self.match(row, part) for part in parts)]
+        return rows
 
 
 def bad(name: str, problem: str) -> FhirError:

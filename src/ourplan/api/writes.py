@@ -1,4 +1,5 @@
-"""create (POST) and update (PUT) for Patient, Condition and Observation.
+"""create (POST) and update (PUT) for Patient, Condition and Observation, and what every writer shares
+(parsing the body, If-Match, locking the version, refusals as OperationOutcomes).
 
 Inbound mapping is the importer's (ourplan.imports): the same validation (fhir.resources R4B for structure,
 our own checks for required bindings, codes, units and plausible values) and the same mapping to models,
@@ -10,19 +11,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
 
 import orjson
 from django.db import transaction
 from lxml import etree
 from pydantic import ValidationError
 
-from ourplan.api.access import basis, person_for, require_write, visible_people
+from ourplan.api.access import basis, person_for, require_write
 from ourplan.api.auth import Caller
 from ourplan.api.errors import FhirError, not_found
 from ourplan.api.formats import XML
-from ourplan.api.resources import RESOURCE_TYPES
-from ourplan.api.search import as_uuid, reference_id, token
+from ourplan.api.search import as_uuid, reference_id
 from ourplan.clinical.models import Condition, Observation
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis, PublicModel
@@ -34,17 +33,20 @@ from ourplan.imports.fhir_read import Entry, model_class
 from ourplan.imports.fhir_refs import FhirRun
 from ourplan.imports.fhir_subject import Checked
 from ourplan.imports.fhir_values import NHS_NUMBER_SYSTEM, identifier
-from ourplan.imports.records import ImportContext, fit_key, save
+from ourplan.imports.records import ImportContext, save
 from ourplan.people import nhs_number
-from ourplan.people.models import Organisation, Person, StaffMember
+from ourplan.people.models import Organisation, Person, Practitioner, RelatedPerson, StaffMember
 
-WRITABLE = ("Patient", "Condition", "Observation")
+# Types a reference in an inbound resource may name by this server's id.
+REFERABLE: dict[str, type[PublicModel]] = {"Organization": Organisation, "PractitionerRole": StaffMember,
+                                           "Practitioner": Practitioner, "Patient": Person,
+                                           "RelatedPerson": RelatedPerson}
 
 
 @dataclass
 class Written:
     obj: Any
-    person: Person
+    person: Person | None  # None for directory data (organisations, services, ...)
     basis: AccessBasis
     created: bool
 
@@ -87,21 +89,37 @@ def parse_body(body: bytes, fmt: str, resource_type: str) -> Any:
     if found != resource_type:
         raise FhirError(400, f"The body is a {found or 'resource with no resourceType'}; this URL takes "
                         f"{resource_type}", code="invalid", expression=[f"{resource_type}.resourceType"])
-    try:
-        if fmt == XML:
+    if fmt == XML:
+        try:
             return cls.model_validate_xml(payload, xmlparser=_safe_parser())
+        except ValidationError as exc:
+            raise _invalid(resource_type, exc) from exc
+        except (ValueError, TypeError, etree.LxmlError) as exc:
+            raise FhirError(400, f"Not a valid FHIR {resource_type}: {exc}", code="structure") from exc
+    return parse_resource(payload, resource_type)
+
+
+def _invalid(resource_type: str, exc: ValidationError) -> FhirError:
+    errors = exc.errors()
+    paths = [_path(resource_type, tuple(e.get("loc", ()))) for e in errors[:5]]
+    detail = "; ".join(f"{p}: {e.get('msg', '')}" for p, e in zip(paths, errors[:5], strict=False))
+    return FhirError(400, f"Not a valid FHIR {resource_type}: {detail}", code="structure", expression=paths)
+
+
+def parse_resource(payload: dict[str, Any], resource_type: str) -> Any:
+    """A resource (parsed JSON) as a validated fhir.resources model, or 400 naming the element at fault."""
+    cls = model_class(resource_type)
+    if cls is None:
+        raise FhirError(400, f"'{resource_type[:60]}' is not a FHIR resource type", code="not-supported")
+    try:
         return cls.model_validate(payload)
     except ValidationError as exc:
-        errors = exc.errors()
-        paths = [_path(resource_type, tuple(e.get("loc", ()))) for e in errors[:5]]
-        detail = "; ".join(f"{p}: {e.get('msg', '')}" for p, e in zip(paths, errors[:5], strict=False))
-        raise FhirError(400, f"Not a valid FHIR {resource_type}: {detail}", code="structure",
-                        expression=paths) from exc
-    except (ValueError, TypeError, etree.LxmlError) as exc:
+        raise _invalid(resource_type, exc) from exc
+    except (ValueError, TypeError) as exc:
         raise FhirError(400, f"Not a valid FHIR {resource_type}: {exc}", code="structure") from exc
 
 
-def _refused(resource_type: str, exc: ActionError) -> FhirError:
+def refused_by_importer(resource_type: str, exc: ActionError) -> FhirError:
     where = exc.field or resource_type
     if not where.startswith(resource_type):
         where = f"{resource_type}.{where}"
@@ -114,7 +132,7 @@ def _entry(resource_type: str, key: uuid.UUID) -> Entry:
     return Entry("api", None, "", f"urn:uuid:{key}", resource_type, "", {})
 
 
-def _run(caller: Caller) -> FhirRun:
+def run_for(caller: Caller) -> FhirRun:
     run = FhirRun(ImportContext(caller.user, caller.label))
     if caller.context == "system":
         run.practice = caller.token.organisation
@@ -138,44 +156,26 @@ def if_match(header: str | None) -> int:
     return int(text)
 
 
-# --- Conditional create ----------------------------------------------------------------------------------
-
-def existing_match(caller: Caller, resource_type: str, header: str) -> Any | None:
-    """The record an `If-None-Exist: identifier=system|value` names, among those the caller may see; None
-    if there is none. Only `identifier` is supported: it is what makes a create safe to repeat."""
-    params = parse_qsl(header, keep_blank_values=True)
-    if len(params) != 1 or params[0][0] != "identifier" or "|" not in params[0][1]:
-        raise FhirError(400, "If-None-Exist supports one parameter, identifier=system|value",
-                        code="not-supported", expression=["If-None-Exist"])
-    system, value = token(params[0][1])
-    rt = RESOURCE_TYPES[resource_type]
-    if resource_type == "Patient":
-        if system != NHS_NUMBER_SYSTEM:
-            return None
-        matches = list(rt.visible_all().filter(nhs_number=nhs_number.normalise(value),
-                                               pk__in=visible_people(caller).values("pk"))[:2])
-    else:
-        key = fit_key(f"fhir:{resource_type}|{system}", value or "")
-        matches = list(rt.visible(caller).filter(source_system=key[0], source_id=key[1])
-                       .select_related("person")[:2])
-    if len(matches) > 1:
-        raise FhirError(412, "If-None-Exist matches more than one record", code="multiple-matches")
-    return matches[0] if matches else None
-
-
 # --- Patient ---------------------------------------------------------------------------------------------
 
-def _known_references(res: Any, run: FhirRun) -> None:
-    """Let the importer resolve generalPractitioner references to this server's own ids."""
-    for ref in res.generalPractitioner or []:
-        text = (ref.reference or "").strip()
-        parts = text.split("/")
-        if len(parts) < 2 or as_uuid(parts[-1]) is None:
-            continue
-        model: type[PublicModel] | None = {"Organization": Organisation, "PractitionerRole": StaffMember}.get(parts[-2])
-        obj = model._default_manager.filter(public_id=parts[-1]).first() if model else None
+def _references(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        out = [value["reference"]] if isinstance(value.get("reference"), str) else []
+        return out + [r for v in value.values() for r in _references(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _references(v)]
+    return []
+
+
+def known_references(res: Any, run: FhirRun) -> None:
+    """Let the importer resolve references to this server's own ids (Type/<public id>)."""
+    for text in _references(res.model_dump(mode="json")):
+        parts = text.strip().split("/")
+        model = REFERABLE.get(parts[-2]) if len(parts) >= 2 else None
+        key = as_uuid(parts[-1]) if model is not None else None
+        obj = model._default_manager.filter(public_id=key).first() if model is not None and key else None
         if obj is not None:
-            run.saved[text] = obj  # type: ignore[assignment]
+            run.saved[text.strip()] = obj  # type: ignore[assignment]
 
 
 def _check_visible(caller: Caller, person: Person) -> AccessBasis:
@@ -197,13 +197,13 @@ def create_patient(caller: Caller, res: Any) -> Written:
         raise FhirError(409, "A person with this NHS number is already recorded. Use If-None-Exist to find "
                         "them, or update them with PUT", code="duplicate",
                         expression=["Patient.identifier"])
-    run = _run(caller)
-    _known_references(res, run)
+    run = run_for(caller)
+    known_references(res, run)
     with transaction.atomic():
         try:
             done = import_patient(res, _entry("Patient", uuid.uuid4()), run)
         except ActionError as exc:
-            raise _refused("Patient", exc) from exc
+            raise refused_by_importer("Patient", exc) from exc
         person = done.saved.obj
         found = _check_visible(caller, person)
     return Written(person, person, found, True)
@@ -217,14 +217,14 @@ def update_patient(caller: Caller, person: Person, res: Any, version: int) -> Wr
         raise FhirError(422, "Patient.identifier must carry the person's NHS number, unchanged "
                         "(people without an NHS number are updated on the website)", code="business-rule",
                         expression=["Patient.identifier"])
-    run = _run(caller)
-    _known_references(res, run)
+    run = run_for(caller)
+    known_references(res, run)
     with transaction.atomic():
-        _lock_version(Person, person, version)
+        lock_version(Person, person, version)
         try:
             done = import_patient(res, _entry("Patient", person.public_id), run)
         except ActionError as exc:
-            raise _refused("Patient", exc) from exc
+            raise refused_by_importer("Patient", exc) from exc
         if done.saved.obj.pk != person.pk:
             raise FhirError(422, "Patient.identifier names a different person", code="business-rule",
                             expression=["Patient.identifier"])
@@ -236,7 +236,7 @@ def update_patient(caller: Caller, person: Person, res: Any, version: int) -> Wr
     return Written(done.saved.obj, done.saved.obj, found, False)
 
 
-def _lock_version(model: type[PublicModel], obj: PublicModel, version: int) -> None:
+def lock_version(model: type[PublicModel], obj: PublicModel, version: int) -> None:
     """Inside the caller's transaction: lock the row (PostgreSQL; SQLite's IMMEDIATE transaction already
     holds the write lock) and refuse a stale version with 412 before anything is written."""
     current = model._default_manager.select_for_update().filter(pk=obj.pk).values_list("version", flat=True).first()
@@ -253,21 +253,28 @@ def _checked(resource_type: str, res: Any, key: uuid.UUID) -> Checked:
     try:
         return check(res, _entry(resource_type, key))
     except ActionError as exc:
-        raise _refused(resource_type, exc) from exc
+        raise refused_by_importer(resource_type, exc) from exc
 
 
 def _subject(caller: Caller, checked: Checked, resource_type: str) -> tuple[Person, AccessBasis]:
-    ref = checked.subject
+    return subject_person(caller, checked.subject, resource_type)
+
+
+def subject_person(caller: Caller, ref: Any, resource_type: str, element: str = "subject"
+                   ) -> tuple[Person, AccessBasis]:
+    """The person a resource's subject names (Patient/<id> on this server) and the caller's basis; 422
+    naming the subject when there is no such person the caller may see."""
+    path = f"{resource_type}.{element}"
     text = (getattr(ref, "reference", None) or "").strip() if ref is not None else ""
     found = reference_id(text, "Patient") if text else None
     if found is None:
-        raise FhirError(422, f"{resource_type}.subject must be a reference to a Patient on this server "
-                        "(Patient/<id>)", code="business-rule", expression=[f"{resource_type}.subject"])
+        raise FhirError(422, f"{path} must be a reference to a Patient on this server (Patient/<id>)",
+                        code="business-rule", expression=[path])
     try:
         return person_for(caller, str(found))
     except FhirError as exc:
-        raise FhirError(422, f"{resource_type}.subject {text}: not found", code="not-found",
-                        expression=[f"{resource_type}.subject"], audit_denied=True) from exc
+        raise FhirError(422, f"{path} {text}: not found", code="not-found", expression=[path],
+                        audit_denied=True) from exc
 
 
 def _fields(caller: Caller, checked: Checked) -> dict[str, Any]:
@@ -282,11 +289,14 @@ def create_clinical(caller: Caller, resource_type: str, res: Any) -> Written:
     person, found = _subject(caller, checked, resource_type)
     require_write(found, resource_type)
     model = Condition if resource_type == "Condition" else Observation
-    if model._default_manager.filter(source_system=checked.key[0], source_id=checked.key[1]).exists():
+    # Only a business identifier can already be recorded: without one the key is this create's fresh urn.
+    # exclude(source_id="") lets SQLite use the partial unique index on the key (else it scans the table).
+    if checked.key[0] != f"fhir:{resource_type}" and model._default_manager.filter(
+            source_system=checked.key[0], source_id=checked.key[1]).exclude(source_id="").exists():
         raise FhirError(409, f"A {resource_type} with this identifier is already recorded. Use If-None-Exist, "
                         "or update it with PUT", code="duplicate", expression=[f"{resource_type}.identifier"])
-    with transaction.atomic():
-        saved = save(model, None, {**_fields(caller, checked), "person": person}, checked.key)
+    # The caller (interactions.create_resource) holds the transaction, with the Provenance written in it.
+    saved = save(model, None, {**_fields(caller, checked), "person": person}, checked.key)
     return Written(saved.obj, person, found, True)
 
 
@@ -298,7 +308,7 @@ def update_clinical(caller: Caller, resource_type: str, obj: Any, res: Any, vers
                         "person", code="business-rule", expression=[f"{resource_type}.subject"])
     require_write(found, resource_type)
     with transaction.atomic():
-        _lock_version(type(obj), obj, version)
+        lock_version(type(obj), obj, version)
         fields = _fields(caller, checked)
         changes = {k: v for k, v in fields.items() if getattr(obj, k) != v}
         try:
@@ -312,3 +322,27 @@ def require_found(obj: Any, what: str) -> Any:
     if obj is None:
         raise not_found(what)
     return obj
+
+
+class PatientWriter:
+    def create(self, caller: Caller, resource: Any) -> Written:
+        return create_patient(caller, resource)
+
+    def update(self, caller: Caller, obj: Any, resource: Any, version: int) -> Written:
+        return update_patient(caller, obj, resource, version)
+
+
+@dataclass(frozen=True)
+class ClinicalWriter:
+    resource_type: str
+
+    def create(self, caller: Caller, resource: Any) -> Written:
+        return create_clinical(caller, self.resource_type, resource)
+
+    def update(self, caller: Caller, obj: Any, resource: Any, version: int) -> Written:
+        return update_clinical(caller, self.resource_type, obj, resource, version)
+
+
+PATIENT = PatientWriter()
+CONDITION = ClinicalWriter("Condition")
+OBSERVATION = ClinicalWriter("Observation")

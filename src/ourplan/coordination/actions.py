@@ -132,7 +132,7 @@ def do_task_for_urgent_alert(person: Person) -> Task | None:
     from ourplan.planning.actions import current_plan
 
     plan = current_plan(person)
-    if plan is None or plan.review_responsible_id is None or not plan.review_responsible.active:
+    if plan is None or plan.review_responsible is None or not plan.review_responsible.active:
         return None
     member = _review_member(None, plan)
     return do_create_task(None, person, title=URGENT_TITLE, assignee=member, due_date=timezone.localdate(),

@@ -120,6 +120,27 @@ def do_start_plan(actor: User | None, person: Person, *, basis: AccessBasis | st
     return plan
 
 
+@transaction.atomic
+def do_set_plan_record(actor: User | None, plan: CarePlan, summary: str, changes: dict[str, Any], *,
+                       basis: AccessBasis | str) -> PlanVersion:
+    """Status, agreement and review as another system records them (FHIR CarePlan): one new plan version,
+    audited, like every change. The website's own route to these is do_agree_plan, which also moves the
+    care planning round on; a record sent by another system reports what happened there instead."""
+    return _commit(actor, _lock(plan), summary, basis, changes)
+
+
+@transaction.atomic
+def do_record_earlier_plan(actor: User | None, person: Person, status: str, *, basis: AccessBasis | str
+                           ) -> CarePlan:
+    """A finished plan (completed, revoked...) another system sends for the record, kept beside the current
+    one and versioned from the start."""
+    if status in CURRENT_STATUSES:
+        raise ActionError("An earlier plan must be completed, revoked or entered in error", field="status")
+    plan = CarePlan.objects.create(person=person, status=status)
+    _commit(actor, plan, "Earlier plan written by another system", basis, first=True)
+    return plan
+
+
 def _conflict_from(plan: CarePlan, theirs: dict[str, Any]) -> PlanConflict:
     last = plan.versions.order_by("-number").first()
     return PlanConflict(plan.version, theirs, by=last.author_label if last else "", at=last.at if last else None)
