@@ -81,7 +81,7 @@ RULES: dict[str, Rule] = {
     "home": R(ALL, 0, False), "healthz": R(ALL, 0, False),
     # people
     "people:register": R(STAFF, about_margaret=False), "people:person_detail": R(SHARED_STAFF),
-    "people:my_home": R(LOGGED_IN, about_margaret=False), "people:shared_person": R(MINE),
+    "people:my_home": OWN(LOGGED_IN - COMMISSIONER), "people:shared_person": R(MINE),
     # recall
     "recall:worklist": R(STAFF, about_margaret=False), "recall:invite_selected": R(STAFF, 0, False),
     "recall:invite_all_confirm": R(STAFF, 0, False), "recall:invite_all": R(STAFF, 0, False),

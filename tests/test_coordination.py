@@ -186,3 +186,35 @@ def test_a_self_harm_answer_becomes_a_task_for_the_review_lead_due_today(person,
     # Admin staff see that there is urgent work, never the clinical reason.
     team = as_user(practice_admin).get(reverse("coordination:worklist"), {"view": "team"}).content.decode()
     assert "PHQ" not in team and "self-harm" not in team
+
+
+def test_ticking_the_action_in_the_plan_completes_its_task(person, clinician, as_user):
+    plan = plan_with_sensitive_part(person, clinician)
+    task = actions.do_create_task(clinician, person, title="Pick up the shoes", for_person=True,
+                                  action=plan.carer_action)
+    as_user(person.user).post(reverse("planning:my_action_mark", args=[person.public_id, plan.carer_action.public_id]),
+                              {"done": "1"})
+    task.refresh_from_db()
+    action = GoalAction.objects.get(pk=plan.carer_action.pk)
+    assert action.status == GoalAction.Status.COMPLETED and task.status == Task.Status.COMPLETED
+
+
+def test_the_person_does_not_see_the_teams_internal_tasks(person, clinician, as_user):
+    plan_with_sensitive_part(person, clinician)
+    page = as_user(person.user).get(reverse("planning:my_plan")).content.decode()
+    assert "Review the care plan" not in page
+
+
+def test_giving_a_task_to_practice_staff_adds_them_to_the_care_team(person, clinician, hca, as_user):
+    from ourplan.sharing.models import CareTeamMember
+    from tests.sharing_support import staff_of
+
+    url = reverse("coordination:person_tasks", args=[person.public_id])
+    form = as_user(clinician).get(url).content.decode()
+    choice = f"staff:{staff_of(hca).public_id}"
+    assert choice in form
+    as_user(clinician).post(url, {"title": "Take bloods", "assignee": choice})
+    member = CareTeamMember.objects.get(team__person=person, staff_member=staff_of(hca))
+    assert Task.objects.get(title="Take bloods").assignee == member
+    refused = as_user(clinician).post(url, {"title": "x" * 301, "assignee": "person"})
+    assert refused.status_code == 400 and "300 characters" in refused.content.decode()

@@ -27,8 +27,8 @@ def test_reset_after_invitations_plans_diary_and_print_jobs():
 
     seed(people=60, reset=True)
 
-    # The practice, and the hospital clinic and community nurses in Margaret's care team.
-    assert Organisation.objects.filter(source_system=DEMO_SOURCE).count() == 3
+    # The practice, the hospital clinic and community nurses in Margaret's care team, and the A&E department.
+    assert Organisation.objects.filter(source_system=DEMO_SOURCE).count() == 4
     margaret = Person.objects.get(user__username="person")
     # Only the round the seed itself makes (her plan is agreed in the sharing story), not the invitation.
     assert not margaret.cycles.filter(invited_at__isnull=False).exists()

@@ -93,7 +93,7 @@ def test_demo_logins_have_their_roles_and_links(db):
         membership = StaffMember.objects.get(practitioner__user__username=username)
         assert membership.role == username
         assert membership.organisation == practice and membership.active
-    for username in ("clinician", "hca", "admin", "person", "carer", "clinicnurse", "districtnurse"):
+    for username in ("clinician", "hca", "admin", "person", "carer", "clinicnurse", "districtnurse", "aedoctor"):
         user = User.objects.get(username=username)
         assert user.is_active and user.check_password(settings.OURPLAN_DEMO_PASSWORD)
         assert username in output
@@ -225,7 +225,7 @@ def test_reset_twice_after_the_demo_has_been_used(db):
     assert events <= set(AuditEvent.objects.values_list("pk", flat=True))
     assert AuditEvent.objects.filter(actor=None, action=AuditAction.IMPORT).count() == summaries + 2
     assert Person.objects.count() == 300 and not Person.objects.filter(family_name="Added-in-demo").exists()
-    assert Organisation.objects.count() == 3  # the practice, the hospital clinic, the community nurses
+    assert Organisation.objects.count() == 4  # the practice, the clinic, the community nurses, the A&E
     assert Person.objects.get(user__username="person").pk != person.pk
 
 

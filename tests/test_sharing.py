@@ -211,3 +211,50 @@ def test_a_practice_admin_searches_the_audit_log(person, clinician, practice_adm
     assert as_user(clinician).get(reverse("sharing:audit_search")).status_code == 404
     assert as_user(other_clinician).get(reverse("sharing:audit_search")).status_code == 404
     assert AuditEvent.objects.filter(actor=practice_admin, entity_type="AuditEvent", action="search").exists()
+
+
+def test_a_carer_not_shared_sensitive_parts_sees_no_mood_scores_among_readings(person, carer, as_user):
+    from tests import factories as f
+
+    f.condition(person, "197480006")  # anxiety: mental health, not on a QOF register
+    page = as_user(carer).get(reverse("support:shared_readings", args=[person.public_id]), {"measure": "phq2"})
+    html = page.content.decode()
+    assert "Mood check" not in html
+    home = as_user(carer).get(reverse("people:shared_person", args=[person.public_id])).content.decode()
+    assert "Anxiety" not in home
+    assert "Mood check" in as_user(person.user).get(reverse("support:my_readings")).content.decode()
+
+
+def test_emergency_access_is_not_used_when_the_clinician_can_already_see_the_record(person, clinician, as_user):
+    from ourplan.sharing.models import BreakGlass
+
+    response = as_user(clinician).post(reverse("sharing:emergency_access"),
+                                       {"nhs_number": person.nhs_number, "reason": "Checking something urgent"})
+    assert response.status_code == 302 and not BreakGlass.objects.exists()
+
+
+def test_emergency_access_checks_the_nhs_number_and_the_reason_next_to_each_field(other_clinician, as_user):
+    empty = as_user(other_clinician).post(reverse("sharing:emergency_access"), {"nhs_number": "", "reason": ""})
+    html = empty.content.decode()
+    assert empty.status_code == 400
+    assert "Enter the person&#39;s NHS number" in html and "Say why you need emergency access" in html
+    bad = as_user(other_clinician).post(reverse("sharing:emergency_access"),
+                                        {"nhs_number": "9434765918", "reason": "Unconscious in A&E"})
+    assert "Enter a valid 10-digit NHS number" in bad.content.decode()
+
+
+def test_staff_outside_the_practice_find_shared_people_on_the_register_without_sensitive_tags(
+        person, clinician, as_user):
+    team = care_team(person, clinician)
+    page = as_user(team.clinic_nurse).get(reverse("people:register"), {"q": "Thompson"}).content.decode()
+    assert person.formal_name in page
+    assert 'nhsuk-tag--grey">DEPR<' not in page and 'nhsuk-tag--grey">DM<' in page
+    assert person.formal_name not in as_user(team.clinic_nurse).get(
+        reverse("people:register"), {"condition": "DEPR"}).content.decode()
+
+
+def test_who_has_seen_names_people_by_role_and_organisation_not_login(person, clinician, as_user):
+    as_user(clinician).get(reverse("people:person_detail", args=[person.public_id]))
+    page = as_user(person.user).get(reverse("sharing:my_seen")).content.decode()
+    assert "Megan Jones, Clinician, Riverside Medical Practice" in page
+    assert "nurse.jones" not in page

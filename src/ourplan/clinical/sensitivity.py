@@ -14,7 +14,12 @@ SENSITIVE_MEASURES: frozenset[str] = frozenset({"phq9", "phq2", "gad7"})
 SENSITIVE_REGISTERS: frozenset[str] = frozenset({"DEPR", "MH"})
 SENSITIVE_QUESTIONNAIRES: frozenset[str] = frozenset({"phq9", "phq2", "gad7"})
 SENSITIVE_CONTINGENCY_KINDS: frozenset[str] = frozenset({"mental-health"})
-_SENSITIVE_CONDITION_CODES = frozenset(code for key in SENSITIVE_REGISTERS for code in REGISTERS[key].codes)
+# Mental health conditions outside the QOF registers above: SNOMED CT codes, listed because Ourplan has no
+# terminology server to test "is a mental disorder" by hierarchy. 197480006 Anxiety disorder (in
+# shared/clinical-reference.md); 21897009 Generalized anxiety disorder (UNVERIFIED: check before go-live).
+OTHER_MENTAL_HEALTH_CODES = frozenset({"197480006", "21897009"})
+_SENSITIVE_CONDITION_CODES = frozenset(
+    {code for key in SENSITIVE_REGISTERS for code in REGISTERS[key].codes} | OTHER_MENTAL_HEALTH_CODES)
 
 
 def sensitive_observation_q(prefix: str = "") -> Q:
@@ -40,3 +45,7 @@ def is_sensitive_measure(measure: str) -> bool:
 
 def is_sensitive_register(register: str) -> bool:
     return register in SENSITIVE_REGISTERS
+
+
+def is_sensitive_condition(register: str, code: str) -> bool:
+    return register in SENSITIVE_REGISTERS or code in _SENSITIVE_CONDITION_CODES

@@ -4,7 +4,7 @@ acting user, runs in a transaction and writes one audit row."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -17,7 +17,11 @@ from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction, User
 from ourplan.core.versioning import apply_versioned_update
 from ourplan.people.models import Person
-from ourplan.sharing.models import CareTeamMember, MemberRole
+from ourplan.sharing.models import CareTeamMember
+
+MAX_TITLE = 300
+MAX_TEXT = 4000
+MAX_DAYS_AHEAD = 3 * 366
 
 
 @transaction.atomic
@@ -32,6 +36,13 @@ def do_create_task(
     title = title.strip()
     if not title:
         raise ActionError("Say what needs doing", field="title")
+    if len(title) > MAX_TITLE:
+        raise ActionError(f"Keep what needs doing to {MAX_TITLE} characters; put the rest in the details",
+                          field="title")
+    if len(description) > MAX_TEXT:
+        raise ActionError(f"Keep the details to {MAX_TEXT} characters", field="description")
+    if due_date is not None and due_date > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+        raise ActionError("The due date is too far ahead: choose one within 3 years", field="due_date")
     if for_person == (assignee is not None):
         raise ActionError("Choose who will do it: a member of the care team, or the person", field="assignee")
     if assignee is not None and (assignee.team.person_id != person.pk or not assignee.active):
@@ -67,6 +78,8 @@ def do_set_status(actor: User | None, task: Task, expected_version: int, status:
     version (so the person and the team see it done); reopening unticks it."""
     if status not in Task.Status.values:
         raise ActionError("Choose a status", field="status")
+    if len(outcome) > MAX_TEXT:
+        raise ActionError(f"Keep what happened to {MAX_TEXT} characters", field="outcome")
     task = Task.objects.select_for_update().select_related("action__goal__plan").get(pk=task.pk)
     completed = status == Task.Status.COMPLETED
     changes: dict[str, Any] = {"status": status, "outcome": outcome.strip() or task.outcome,
@@ -82,19 +95,35 @@ def do_set_status(actor: User | None, task: Task, expected_version: int, status:
     return task
 
 
+def sync_task_with_action(actor: User | None, action: Any, done: bool, *,
+                          basis: AccessBasis | str = AccessBasis.DIRECT_CARE) -> Task | None:
+    """Keep a task in step with the plan action it came from when the action is ticked in the plan itself
+    (do_set_status does the other direction). No change, no event: this is also reached from do_set_status."""
+    task = Task.objects.select_for_update().filter(action=action).first()
+    if task is None or task.status == Task.Status.CANCELLED:
+        return task
+    wanted = Task.Status.COMPLETED if done else Task.Status.REQUESTED
+    if (task.status == Task.Status.COMPLETED) == done:
+        return task
+    changes: dict[str, Any] = {"status": wanted, "completed_at": timezone.now() if done else None,
+                               "completed_by": actor if done and actor and actor.is_authenticated else None}
+    apply_versioned_update(task, task.version, changes)
+    audit.record(actor, AuditAction.UPDATE, "Task", task.public_id, person=task.person.public_id, basis=basis,
+                 detail={"status": wanted, "from_plan_action": True})
+    return task
+
+
 def _review_member(actor: User | None, plan: Any) -> CareTeamMember:
     """The person responsible for the review, as a member of the care team (added if they are not)."""
-    from ourplan.sharing.actions import do_add_member
+    from ourplan.sharing.actions import do_add_member, role_for
 
     staff = plan.review_responsible
     existing = CareTeamMember.objects.filter(CareTeamMember.active_q(), team__person=plan.person,
                                              staff_member=staff).first()
     if existing is not None:
         return existing
-    role = MemberRole.COORDINATOR if staff.role == "coordinator" else (
-        MemberRole.GP if staff.job_title.lower().startswith(("gp", "doctor", "dr")) else MemberRole.PRACTICE_NURSE)
     contact = staff.practitioner.email or staff.practitioner.phone if staff.practitioner else ""
-    return do_add_member(actor, plan.person, role=role, staff_member=staff, contact=contact or "")
+    return do_add_member(actor, plan.person, role=role_for(staff), staff_member=staff, contact=contact or "")
 
 
 @transaction.atomic

@@ -36,7 +36,11 @@ def for_person_page(person: Person, user: Any, grant: Grant) -> list[Task]:
     """Tasks shown with the person's plan: all of them for the person and their practice; for a carer or a
     professional outside the practice, only the ones given to them."""
     tasks = Task.objects.filter(person=person).exclude(status=Task.Status.CANCELLED).select_related(*_RELATED)
-    if grant.basis not in (AccessBasis.SELF, AccessBasis.DIRECT_CARE, AccessBasis.EMERGENCY):
+    if grant.basis == AccessBasis.SELF:
+        # The person sees their own tasks and who is doing each step of their plan, not the team's
+        # internal work (review bookings, urgent follow-ups), which is written for staff.
+        tasks = tasks.filter(Q(for_person=True) | Q(action__isnull=False))
+    elif grant.basis not in (AccessBasis.DIRECT_CARE, AccessBasis.EMERGENCY):
         tasks = tasks.filter(assigned_to_q(user))
     return list(tasks.order_by("status", "due_date", "created_at"))
 

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,8 +23,9 @@ from ourplan.core.decorators import staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people.access import STAFF_BASES, PersonAccess, get_person_for
+from ourplan.people.models import StaffMember
 from ourplan.planning.models import GoalAction
-from ourplan.sharing.actions import active_members
+from ourplan.sharing.actions import active_members, do_add_member, role_for
 
 
 @staff_required
@@ -57,13 +59,19 @@ def _person_tasks_page(request: HttpRequest, access: PersonAccess, *, errors: di
     data: Any = request.POST if errors else request.GET
     action = _action_for(person, data.get("action"))
     members = active_members(person) if access.basis == AccessBasis.DIRECT_CARE else []
+    in_team = {m.staff_member_id for m in members if m.staff_member_id}
+    # Practice staff can be given a task before they are in the team: giving it adds them to the team.
+    practice_staff = ([s for s in _practice_staff(person) if s.pk not in in_team]
+                      if access.basis == AccessBasis.DIRECT_CARE else [])
     return render(request, "coordination/person_tasks.jinja", {
         "page_title": f"Tasks: {person.formal_name}", "nav": "register", "person": person,
         "tasks": queries.for_person_page(person, request.user, access.grant),
         "may_create": access.basis == AccessBasis.DIRECT_CARE, "errors": errors or {}, "data": data,
         "today": timezone.localdate(),
         "action": action, "assignees": [("", "Choose"), ("person", f"{person.display_name} (the person)")]
-        + [(str(m.public_id), f"{m.name} ({m.get_role_display()})") for m in members],
+        + [(str(m.public_id), f"{m.name} ({m.get_role_display()})") for m in members]
+        + [(f"staff:{s.public_id}", f"{s.practitioner}, {s.job_title or s.get_role_display()} (adds them to the team)")
+           for s in practice_staff],
     }, status=400 if errors else 200)
 
 
@@ -74,8 +82,12 @@ def _read_new_task(request: HttpRequest, access: PersonAccess) -> tuple[dict[str
     if not title:
         errors["title"] = "Say what needs doing"
     who = p.get("assignee", "")
-    member = None
-    if who != "person":
+    member = staff = None
+    if who.startswith("staff:"):
+        staff = next((s for s in _practice_staff(access.person) if f"staff:{s.public_id}" == who), None)
+        if staff is None:
+            errors["assignee"] = "Choose who will do it"
+    elif who != "person":
         member = next((m for m in active_members(access.person) if str(m.public_id) == who), None)
         if member is None:
             errors["assignee"] = "Choose who will do it"
@@ -88,7 +100,16 @@ def _read_new_task(request: HttpRequest, access: PersonAccess) -> tuple[dict[str
     if errors:
         return None, errors
     return {"title": title, "description": p.get("description", ""), "assignee": member,
-            "for_person": who == "person", "due_date": due, "action": _action_for(access.person, p.get("action"))}, {}
+            "for_person": who == "person", "due_date": due, "action": _action_for(access.person, p.get("action")),
+            "staff": staff}, {}
+
+
+def _practice_staff(person: Any) -> list[StaffMember]:
+    if person.practice_id is None:
+        return []
+    return list(StaffMember.objects.filter(organisation_id=person.practice_id, active=True,
+                                           practitioner__isnull=False).exclude(role=StaffMember.Role.ADMIN)
+                .select_related("practitioner").order_by("practitioner__family_name"))
 
 
 @staff_required
@@ -102,7 +123,14 @@ def person_tasks(request: HttpRequest, public_id: UUID) -> HttpResponse:
     if fields is not None:
         try:
             kind = Task.Kind.ACTION if fields["action"] else Task.Kind.OTHER
-            actions.do_create_task(request.user, access.person, kind=kind, **fields)  # type: ignore[arg-type]
+            staff = fields.pop("staff")
+            if staff is not None:
+                with transaction.atomic():
+                    fields["assignee"] = do_add_member(request.user, access.person,  # type: ignore[arg-type]
+                                                       role=role_for(staff), staff_member=staff)
+                    actions.do_create_task(request.user, access.person, kind=kind, **fields)  # type: ignore[arg-type]
+            else:
+                actions.do_create_task(request.user, access.person, kind=kind, **fields)  # type: ignore[arg-type]
         except ActionError as exc:
             errors = {exc.field or "title": exc.message}
     if errors:
@@ -125,8 +153,10 @@ def task_detail(request: HttpRequest, task_id: UUID) -> HttpResponse:
         except EditConflict as exc:
             errors, conflict = {"status": exc.message}, True
             task.refresh_from_db()
-        except (ActionError, ValueError) as exc:
-            errors = {"status": getattr(exc, "message", "Choose a status")}
+        except ActionError as exc:
+            errors = {exc.field or "status": exc.message}
+        except ValueError:
+            errors = {"status": "Choose a status"}
     return render(request, "coordination/task.jinja", {
         "page_title": task.title, "nav": "tasks", "task": task, "person": task.person,
         "may_update": may_update(request.user, task, grant), "statuses": Task.Status.choices,

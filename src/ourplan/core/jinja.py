@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 from markupsafe import Markup
 
-from ourplan.core.roles import staff_roles
+from ourplan.core.roles import staff_roles, works_at_gp_practice
 
 
 def url(name: str, *args: Any, **kwargs: Any) -> str:
@@ -88,6 +88,7 @@ def environment(**options: Any) -> Environment:
             "static": static, "url": url, "csrf_input_for": csrf_input, "get_messages": get_messages,
             "plain_condition": plain_condition, "staff_roles": staff_roles,
             "has_own_record": has_own_record, "query_with": query_with,
+            "works_at_gp_practice": works_at_gp_practice,
         }
     )
     env.filters.update({"uk_date": uk_date, "number": number})

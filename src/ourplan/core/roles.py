@@ -53,3 +53,14 @@ def staff_roles(user: Any) -> set[str]:
 
 def is_staff_member(user: Any) -> bool:
     return bool(_memberships(user))
+
+
+def works_at_gp_practice(user: Any) -> bool:
+    """Whether the user has an active role at a GP practice (recall, appointments, preparation and the
+    practice dashboards are practice work; staff of a hospital clinic or a charity do not see them)."""
+    cached = getattr(user, "_ourplan_at_practice", None)
+    if cached is None:
+        cached = staff_memberships(user).filter(organisation__kind="gp-practice").exists()
+        if getattr(user, "is_authenticated", False):
+            user._ourplan_at_practice = cached
+    return bool(cached)

@@ -46,9 +46,15 @@ PARTNER_ORGANISATIONS = {
                   "address": "Riverside Health Centre\n1 Mill Lane\nRiverside", "postcode": "RV1 1AA",
                   "phone": "0113 496 0200"},
 }
+# An A&E doctor in no one's care team: the emergency access (break glass) story.
+PARTNER_ORGANISATIONS["emergency"] = {
+    "name": "Riverside General Hospital Emergency Department", "kind": "hospital", "ods_code": "Y09996",
+    "address": "Riverside General Hospital\nHospital Road\nRiverside", "postcode": "RV2 3HS",
+    "phone": "0113 496 0300"}
 PARTNER_LOGINS = {
     "clinic": StaffLogin("clinicnurse", "clinician", "", "Priya", "Shah", "Diabetes specialist nurse"),
     "community": StaffLogin("districtnurse", "clinician", "", "Owen", "Davies", "District nurse"),
+    "emergency": StaffLogin("aedoctor", "clinician", "Dr", "Tomasz", "Nowak", "Emergency department doctor"),
 }
 PERSON_USERNAME = "person"
 CARER_USERNAME = "carer"

@@ -82,6 +82,10 @@ def seed_demo(
         from ourplan.demo.history import seed_history
 
         seed_history(practice, users, seed, today)
+        # Review tasks for the plans the history left with a review date, as the daily job would make them.
+        from ourplan.coordination.actions import create_due_review_tasks
+
+        create_due_review_tasks()
         # Slots start tomorrow in real time (a diary in the past is of no use), whatever --today says.
         create_demo_slots(practice, timezone.localdate())
         result = SeedResult(

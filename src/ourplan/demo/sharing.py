@@ -43,6 +43,7 @@ def seed_sharing(person: Person, practice: Organisation | None, users: dict[str,
     nurse = StaffMember.objects.get(practitioner__user=clinician, organisation=person.practice_id)
     clinic_nurse = _partner("clinic", users, seed)
     district_nurse = _partner("community", users, seed)
+    _partner("emergency", users, seed)  # in nobody's care team: opens a record only by emergency access
     carer = RelatedPerson.objects.get(person=person, user=users[featured.CARER_USERNAME])
 
     plan = plans.do_start_plan(clinician, person)
@@ -74,8 +75,8 @@ def seed_sharing(person: Person, practice: Organisation | None, users: dict[str,
         "what": "Check both feet and the healing blister on the left heel at home",
         "how_often": "Every 2 weeks", "helper_kind": GoalAction.HelperKind.PROFESSIONAL,
         "who_helps": "District nurse"})
-    plans.do_add_action(clinician, low, {"what": "Phone the talking therapies service to book an assessment",
-                                         "helper_kind": GoalAction.HelperKind.SELF})
+    phone = plans.do_add_action(clinician, low, {
+        "what": "Phone the talking therapies service to book an assessment", "helper_kind": GoalAction.HelperKind.SELF})
     plans.do_add_contingency(clinician, plan, ContingencyPlan.Kind.MENTAL_HEALTH)
     plan.refresh_from_db()
     plans.do_agree_plan(clinician, plan, plan.version, agreed_by_name="Margaret Thompson",
@@ -104,4 +105,4 @@ def seed_sharing(person: Person, practice: Organisation | None, users: dict[str,
     do_create_task(clinician, person, title="Pick up the new walking shoes from the podiatry shop",
                    assignee=sarah, due_date=today + timedelta(days=10), action=collect, kind=Task.Kind.ACTION)
     do_create_task(clinician, person, title="Phone the talking therapies service to book an assessment",
-                   for_person=True, due_date=today + timedelta(days=14))
+                   for_person=True, due_date=today + timedelta(days=14), action=phone, kind=Task.Kind.ACTION)

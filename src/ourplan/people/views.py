@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from ourplan.clinical import charts
 from ourplan.clinical.models import Condition
@@ -21,7 +21,14 @@ from ourplan.core.decorators import staff_required
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.core.roles import clinical_org_ids
 from ourplan.people import nhs_number
-from ourplan.people.access import PERSON_BASES, STAFF_BASES, get_person_for, own_person, people_for
+from ourplan.people.access import (
+    PERSON_BASES,
+    STAFF_BASES,
+    get_person_for,
+    own_person,
+    people_for,
+    people_with_sensitive_for,
+)
 from ourplan.people.models import Person
 from ourplan.support.alerts import open_alerts_for
 
@@ -43,7 +50,9 @@ def register(request: HttpRequest) -> HttpResponse:
     """Everyone on the registers of the user's practices. Search by name or NHS number, filter by condition."""
     query = request.GET.get("q", "")
     register_key = request.GET.get("condition", "")
-    people = people_for(request.user, bases={AccessBasis.DIRECT_CARE})
+    # The practice's registered people, and anyone who shared their record through their care team (staff
+    # outside the practice find them by name or NHS number like anyone else).
+    people = people_for(request.user, bases={AccessBasis.DIRECT_CARE, AccessBasis.CARE_TEAM})
     # Admin staff do not see the sensitive registers (depression, serious mental illness): not as tags,
     # and not as a filter, which would reveal who is on them.
     hidden = set() if clinical_org_ids(request.user) else set(SENSITIVE_REGISTERS)
@@ -51,12 +60,18 @@ def register(request: HttpRequest) -> HttpResponse:
         register_key = ""
     if query:
         people = _search(people, query)
+    if register_key in SENSITIVE_REGISTERS:
+        # Filtering by a sensitive register would show who is on it: only among those whose sensitive
+        # sections this user sees.
+        people = people.filter(pk__in=people_with_sensitive_for(request.user).values("pk"))
     if register_key in REGISTERS:
         # A subquery, not a join, so a person with two codes on one register is listed once.
         people = people.filter(pk__in=Condition.objects.filter(
             register=register_key, clinical_status="active").values("person_id"))
     people = people.order_by("family_name", "given_name", "id").prefetch_related(
         Prefetch("conditions", queryset=Condition.objects.exclude(register="").exclude(register__in=hidden)
+                 .exclude(Q(register__in=SENSITIVE_REGISTERS)
+                          & ~Q(person__in=people_with_sensitive_for(request.user).values("pk")))
                  .filter(clinical_status="active"), to_attr="register_conditions")
     )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -67,9 +82,6 @@ def register(request: HttpRequest) -> HttpResponse:
         "register_key": register_key, "registers": [r for r in REGISTERS.values() if r.key not in hidden],
         # Alerts lead the page staff land on, so a safety alert is seen the same day.
         "alerts": [] if request.headers.get("HX-Request") else list(open_alerts_for(request.user)[:20]),
-        # Staff outside the practice see the people who shared their record with them through the care team.
-        "shared": [] if request.headers.get("HX-Request") else list(
-            people_for(request.user, bases={AccessBasis.CARE_TEAM}).order_by("family_name", "given_name")[:200]),
     }
     template = "people/_register_results.jinja" if request.headers.get("HX-Request") else "people/register.jinja"
     return render(request, template, context)
@@ -83,6 +95,7 @@ def person_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     results = redact.results(overview(access.person), access.sees_sensitive)
     return render(request, "people/person_detail.jinja", {
         "page_title": access.person.formal_name, "nav": "register", "person": access.person,
+        "direct_care": access.basis == AccessBasis.DIRECT_CARE,
         "results": results, "chart_data": charts.chart_payload(results),
     })
 
@@ -93,6 +106,10 @@ def my_home(request: HttpRequest) -> HttpResponse:
     own = own_person(request.user)
     if own is not None:
         return _person_home(request, own.public_id)
+    from ourplan.insight.scope import is_commissioner
+
+    if is_commissioner(request.user):
+        return redirect("insight:c_fidelity")  # no record of their own and no one shares with them
     shared = people_for(request.user, bases={AccessBasis.CONSENT}).order_by("family_name")
     audit.record(request.user, AuditAction.SEARCH, "Person", basis=AccessBasis.CONSENT,  # type: ignore[arg-type]
                  request=request, detail={"shared_with_me": True})

@@ -260,6 +260,9 @@ def do_mark_action(actor: User | None, action: GoalAction, done: bool, *,
         return action
     apply_versioned_update(action, action.version, {"status": status, "done_at": timezone.now() if done else None})
     _commit(actor, plan, f"Action {'done' if done else 'to do'}: {action.what[:80]}", basis)
+    from ourplan.coordination.actions import sync_task_with_action
+
+    sync_task_with_action(actor, action, done, basis=basis)  # ticked in the plan: the task is done too
     return action
 
 

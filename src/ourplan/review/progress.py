@@ -32,7 +32,7 @@ from ourplan.planning.models import AchievementStatus, Goal, LifecycleStatus, Pl
 from ourplan.planning.models.plan import ABOUT_ME_FIELDS, COMPARATORS
 from ourplan.recall.models import QuestionnaireResponse
 from ourplan.review import gas
-from ourplan.review.models import GoalDecision, PlanReview
+from ourplan.review.models import GoalAttainment, GoalDecision, PlanReview
 
 MAX_VERSIONS_SCANNED = 500
 NAMES: dict[str, str] = {**{k: q.name for k, q in QUESTIONNAIRES.items()}, **{k: s.name for k, s in SCALES.items()}}
@@ -172,6 +172,19 @@ def _charts(results_payload: Markup, doing: Doing) -> Markup:
     return Markup(orjson.dumps(data).decode().replace("<", "\\u003c"))  # noqa: S704 - our numbers, "<" escaped
 
 
+def _without_sensitive_goals(reviews: list[PlanReview]) -> None:
+    """Recompute each review's T-score from the goals this viewer may see: a score that folds in a hidden
+    goal would leak how that goal went."""
+    rows = GoalAttainment.objects.filter(review__in=reviews, goal__sensitive=False).values_list(
+        "review_id", "level", "weight")
+    by_review: dict[int, list[tuple[int, int]]] = {}
+    for review_id, level, weight in rows:
+        by_review.setdefault(review_id, []).append((level, weight))
+    for review in reviews:
+        scored = by_review.get(review.pk)
+        review.t_score = gas.t_score_decimal(scored) if scored else None
+
+
 def how_im_doing(person: Person, *, sensitive: bool) -> Doing:
     results = overview(person)
     if not sensitive:
@@ -182,6 +195,8 @@ def how_im_doing(person: Person, *, sensitive: bool) -> Doing:
     doing.active_goals = (active if sensitive else active.filter(sensitive=False)).count()
     doing.goal_targets = _goal_targets(person, {s.key: s for s in results.summaries}, sensitive)
     doing.reviews = list(PlanReview.objects.filter(person=person, completed=True).order_by("held_at"))
+    if not sensitive:
+        _without_sensitive_goals(doing.reviews)
     doing.self_efficacy = list(QuestionnaireResponse.objects.filter(
         person=person, questionnaire=SEMCD6.key, score__isnull=False).order_by("authored_at"))
     doing.changes, doing.changes_since = plan_changes(person, sensitive=sensitive)

@@ -345,8 +345,10 @@ def _measures(request: HttpRequest, public_id: UUID | None) -> HttpResponse:
     if not access.sees_sensitive:
         # Even the date of a mood or anxiety questionnaire is part of the sensitive section.
         last = {k: v for k, v in last.items() if k not in SENSITIVE_QUESTIONNAIRES}
+    # Mood and anxiety questionnaires are not offered to someone not shared the sensitive parts: a link they
+    # could not open would only fail (and show in the person's log as a refused attempt).
     items = [{"key": key, "title": INTRO[key][0], "text": INTRO[key][1], "last": last.get(key)}
-             for key in BEFORE_REVIEW]
+             for key in BEFORE_REVIEW if access.sees_sensitive or key not in SENSITIVE_QUESTIONNAIRES]
     return render(request, "review/my_measures.jinja", {
         "page_title": "Questions before your review", "nav": "my_pack", "person": person,
         "is_self": access.basis == AccessBasis.SELF, "items": items,

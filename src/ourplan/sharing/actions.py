@@ -22,6 +22,15 @@ def team_for(person: Person) -> CareTeam:
     return team
 
 
+def role_for(staff: StaffMember) -> str:
+    """A sensible care-team role for a practice staff member (staff can change it on the Care team page)."""
+    if staff.role == StaffMember.Role.COORDINATOR:
+        return MemberRole.COORDINATOR
+    if staff.job_title.lower().startswith(("gp", "doctor", "dr")):
+        return MemberRole.GP
+    return MemberRole.PRACTICE_NURSE
+
+
 def active_members(person: Person) -> list[CareTeamMember]:
     return list(
         CareTeamMember.objects.filter(CareTeamMember.active_q(), team__person=person)
@@ -136,10 +145,11 @@ def do_withdraw(actor: User | None, consent: Consent, *, basis: AccessBasis | st
 
 
 MIN_REASON = 10
+MAX_REASON = 1000
 
 
 @transaction.atomic
-def do_break_glass(actor: User, person: Person, reason: str) -> BreakGlass:
+def do_break_glass(actor: User, person: Person, reason: str, *, request: Any = None) -> BreakGlass:
     """Emergency access for a clinician outside the person's care team. The reason is required, the access
     expires, and the person and the practice are told (the practice by an alert on the register)."""
     from ourplan.support.alerts import EMERGENCY_TRIGGER, do_raise_alert
@@ -149,12 +159,14 @@ def do_break_glass(actor: User, person: Person, reason: str) -> BreakGlass:
     reason = reason.strip()
     if len(reason) < MIN_REASON:
         raise ActionError("Say why you need emergency access (at least a short sentence)", field="reason")
+    if len(reason) > MAX_REASON:
+        raise ActionError(f"Keep the reason to {MAX_REASON} characters", field="reason")
     glass = BreakGlass.objects.create(
         person=person, user=actor, user_label=audit.actor_label(actor), reason=reason,
         expires_at=timezone.now() + timedelta(hours=BreakGlass.DURATION_HOURS),
     )
-    _audit(actor, AuditAction.CREATE, "BreakGlass", glass.public_id, person, AccessBasis.EMERGENCY,
-           reason=reason, emergency=True)
+    audit.record(actor, AuditAction.CREATE, "BreakGlass", glass.public_id, person=person.public_id,
+                 basis=AccessBasis.EMERGENCY, request=request, detail={"reason": reason, "emergency": True})
     do_raise_alert(None, person, level="red", trigger=EMERGENCY_TRIGGER,
                    message=f"Emergency access by {glass.user_label}. Reason given: {reason}")
     return glass

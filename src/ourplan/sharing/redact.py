@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from ourplan.clinical.results import ResultsOverview
-from ourplan.clinical.sensitivity import SENSITIVE_CONTINGENCY_KINDS, is_sensitive_measure, is_sensitive_register
+from ourplan.clinical.sensitivity import (
+    SENSITIVE_CONTINGENCY_KINDS,
+    is_sensitive_condition,
+    is_sensitive_measure,
+    is_sensitive_register,
+)
 
 
 def plan(data: dict[str, Any] | None, sees_sensitive: bool) -> dict[str, Any] | None:
@@ -29,7 +34,7 @@ def results(overview: ResultsOverview, sees_sensitive: bool) -> ResultsOverview:
     if sees_sensitive:
         return overview
     overview.summaries = [s for s in overview.summaries if not is_sensitive_measure(s.key)]
-    overview.conditions = [c for c in overview.conditions if not is_sensitive_register(c.register)
+    overview.conditions = [c for c in overview.conditions if not is_sensitive_condition(c.register, c.code)
                            and not is_sensitive_register(_register_of(c))]
     overview.registers = [r for r in overview.registers if not is_sensitive_register(r)]
     return overview

@@ -16,6 +16,31 @@ from ourplan.people.models import Person
 # What happened, in the person's words, by (action, entity type); the action alone as a fallback.
 _WHAT: dict[tuple[str, str], str] = {
     (AuditAction.READ, "Person"): "looked at your record",
+    (AuditAction.CREATE, "CarePlan"): "started your care plan",
+    (AuditAction.UPDATE, "CarePlan"): "changed your care plan",
+    (AuditAction.READ, "Observation"): "looked at your results",
+    (AuditAction.CREATE, "Observation"): "added a result or reading",
+    (AuditAction.IMPORT, "Observation"): "added results from another system",
+    (AuditAction.CREATE, "Communication"): "sent you a message",
+    (AuditAction.CREATE, "SupportAlert"): "told your care team something needs attention",
+    (AuditAction.UPDATE, "SupportAlert"): "dealt with an alert about you",
+    (AuditAction.CREATE, "Consent"): "recorded who can see your plan",
+    (AuditAction.UPDATE, "Consent"): "changed who can see your plan",
+    (AuditAction.CREATE, "CareTeamMember"): "added someone to your care team",
+    (AuditAction.UPDATE, "CareTeamMember"): "changed your care team",
+    (AuditAction.READ, "PreparationPack"): "looked at your results pack",
+    (AuditAction.CREATE, "PreparationPack"): "made your results pack",
+    (AuditAction.DOWNLOAD, "PreparationPack"): "downloaded your results letter",
+    (AuditAction.READ, "Appointment"): "looked at your appointments",
+    (AuditAction.CREATE, "Appointment"): "booked an appointment for you",
+    (AuditAction.CREATE, "QuestionnaireResponse"): "recorded answers to a questionnaire",
+    (AuditAction.READ, "PlanReview"): "looked at your plan reviews",
+    (AuditAction.CREATE, "PlanReview"): "started a review of your plan",
+    (AuditAction.UPDATE, "PlanReview"): "reviewed your plan",
+    (AuditAction.READ, "Referral"): "looked at your referrals",
+    (AuditAction.CREATE, "Referral"): "referred you to a service",
+    (AuditAction.CREATE, "CarePlanningCycle"): "started your care planning",
+    (AuditAction.UPDATE, "CarePlanningCycle"): "moved your care planning on",
     (AuditAction.READ, "CarePlan"): "looked at your care plan",
     (AuditAction.DOWNLOAD, "CarePlan"): "downloaded your care plan",
     (AuditAction.READ, "CareTeam"): "looked at your care team",
@@ -57,12 +82,41 @@ def describe(event: AuditEvent) -> SeenRow:
                    emergency=event.basis == AccessBasis.EMERGENCY, denied=event.action == AuditAction.DENIED)
 
 
+def _who(person: Person, actor_ids: set[int]) -> dict[int, str]:
+    """How the person knows each actor: their role and organisation, or how they are related. Never a
+    login name: that means nothing to the person."""
+    from ourplan.people.models import RelatedPerson, StaffMember
+
+    labels: dict[int, str] = {}
+    for r in RelatedPerson.objects.filter(person=person, user_id__in=actor_ids):
+        labels[r.user_id] = f"{r}, your {r.get_relationship_display().lower()}"  # type: ignore[index]
+    roles = (StaffMember.objects.filter(practitioner__user_id__in=actor_ids)
+             .select_related("practitioner", "organisation").order_by("-active", "pk"))
+    for s in roles:
+        user_id = s.practitioner.user_id if s.practitioner else None
+        if user_id is not None and user_id not in labels:
+            labels[user_id] = f"{s.practitioner}, {s.job_title or s.get_role_display()}, {s.organisation}"
+    return labels
+
+
+def _plain_name(label: str) -> str:
+    """'Megan Jones (clinician)' -> 'Megan Jones': the audit label keeps the login for auditors only."""
+    return label.rsplit(" (", 1)[0] if label.endswith(")") else label
+
+
 def seen_by_others(person: Person, *, limit: int = 200) -> list[SeenRow]:
     """Everything others did with the person's record, newest first (the person's own actions left out)."""
     events = AuditEvent.objects.filter(person_id_ref=person.public_id)
     if person.user_id:
         events = events.exclude(actor_id=person.user_id)
-    return [describe(e) for e in events.order_by("-at")[:limit]]
+    rows = list(events.order_by("-at")[:limit])
+    labels = _who(person, {e.actor_id for e in rows if e.actor_id})
+    seen = []
+    for e in rows:
+        row = describe(e)
+        who = "Ourplan (automatic)" if e.actor_id is None else labels.get(e.actor_id, _plain_name(e.actor_label))
+        seen.append(SeenRow(row.at, who, row.what, row.why, row.emergency, row.denied))
+    return seen
 
 
 @dataclass(frozen=True)

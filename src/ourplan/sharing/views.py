@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +22,7 @@ from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.core.roles import CLINICAL_ROLES, staff_memberships, staff_roles
 from ourplan.people import nhs_number
-from ourplan.people.access import STAFF_BASES, PersonAccess, get_own_person_for, get_person_for
+from ourplan.people.access import STAFF_BASES, PersonAccess, get_own_person_for, get_person_for, grant_for
 from ourplan.people.models import Consent, Organisation, Person, StaffMember
 from ourplan.sharing import actions, forms, seen
 from ourplan.sharing.models import BreakGlass, CareTeamMember, MemberRole, SensitiveNote
@@ -186,19 +187,31 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
         raise refuse(request)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        number = nhs_number.normalise(request.POST.get("nhs_number", ""))
-        person = Person.objects.filter(nhs_number=number).first() if number else None
-        if person is None:
+        raw = request.POST.get("nhs_number", "").strip()
+        number = nhs_number.normalise(raw)
+        reason = request.POST.get("reason", "")
+        if not raw:
+            errors["nhs_number"] = "Enter the person's NHS number"
+        elif not nhs_number.is_valid(number):
+            errors["nhs_number"] = "Enter a valid 10-digit NHS number"
+        person = Person.objects.filter(nhs_number=number).first() if not errors else None
+        if not errors and person is None:
             errors["nhs_number"] = "No record with that NHS number"
             audit.record(request.user, AuditAction.DENIED, "BreakGlass", "", basis=AccessBasis.NONE,  # type: ignore[arg-type]
-                         request=request, detail={"path": request.path, "reason": "no such NHS number"})
-        else:
+                         request=request, detail={"reason": "no such NHS number"})
+        if person is not None and grant_for(request.user, person).allowed:
+            # Emergency access is for records you cannot otherwise open: no glass to break, nothing to alert.
+            messages.info(request, "You can already see this record, so emergency access was not needed.")
+            return redirect("people:person_detail", public_id=person.public_id)
+        if person is not None:
             try:
-                actions.do_break_glass(request.user, person, request.POST.get("reason", ""))  # type: ignore[arg-type]
+                actions.do_break_glass(request.user, person, reason, request=request)  # type: ignore[arg-type]
             except ActionError as exc:
                 errors[exc.field or "reason"] = exc.message
             else:
                 return redirect("people:person_detail", public_id=person.public_id)
+        elif not reason.strip() or len(reason.strip()) < actions.MIN_REASON:
+            errors["reason"] = "Say why you need emergency access (at least a short sentence)"
     return render(request, "sharing/emergency_access.jinja", {
         "page_title": "Emergency access", "nav": "register", "errors": errors,
         "data": request.POST if errors else {}, "hours": BreakGlass.DURATION_HOURS,
@@ -230,6 +243,8 @@ def audit_search(request: HttpRequest) -> HttpResponse:
         date_from=_parse_date(g.get("date_from", ""), "date_from", errors),
         date_to=_parse_date(g.get("date_to", ""), "date_to", errors),
     )
+    if query.date_from and query.date_to and query.date_from > query.date_to:
+        errors["date_to"] = "The end date must be the same as or after the start date"
     admin_orgs = [m.organisation_id for m in staff_memberships(request.user).filter(role="admin")]
     scope_people = Person.objects.filter(practice_id__in=admin_orgs)
     staff_users = list(StaffMember.objects.filter(organisation_id__in=admin_orgs, practitioner__user__isnull=False)
@@ -243,6 +258,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
     return render(request, "sharing/audit_search.jinja", {
         "page_title": "Audit log", "nav": "audit", "errors": errors, "data": g, "page": page, "rows": rows,
         "people": seen.people_by_ref(rows), "actions": [("", "Any"), *list(AuditAction.choices)],
+        "describe": seen.describe,
         "bases": [("", "Any"), *list(AccessBasis.choices)],
         "emergencies": BreakGlass.objects.filter(person__in=scope_people).select_related("person")[:20],
     }, status=400 if errors else 200)

@@ -186,15 +186,16 @@ def upload_csv(actor: User, person: Person, basis: AccessBasis, content: bytes, 
     return result
 
 
-def chart_payload(person: Person) -> tuple[Markup, dict[str, list[dict[str, Any]]]]:
+def chart_payload(person: Person, hide: set[str] | None = None) -> tuple[Markup, dict[str, list[dict[str, Any]]]]:
     """(JSON for static/ourplan/charts.js, rows per measure for the tables). Same shape as
     clinical.charts.chart_payload; the target line is the person's band: 80% of personal best for peak
     flow (the green zone starts there) and the home target for blood pressure."""
     rows: dict[str, list[dict[str, Any]]] = {}
-    for obs in Observation.objects.filter(person=person, source="home", measure__in=list(HOME_MEASURES)) \
+    wanted = [k for k in HOME_MEASURES if k not in (hide or set())]
+    for obs in Observation.objects.filter(person=person, source="home", measure__in=wanted) \
             .order_by("effective_at"):
         rows.setdefault(obs.measure, []).append({"at": obs.effective_at, "y": obs.value, "y2": obs.value2})
-    for reading in HomeReading.objects.filter(person=person).order_by("effective_at"):
+    for reading in HomeReading.objects.filter(person=person, measure__in=wanted).order_by("effective_at"):
         rows.setdefault(reading.measure, []).append({"at": reading.effective_at, "y": reading.value, "y2": None,
                                                      "text": reading.text})
     best = triggers.personal_best(person)

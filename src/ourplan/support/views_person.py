@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from ourplan.clinical.sensitivity import is_sensitive_measure
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction
 from ourplan.people.access import PersonAccess, audit_denied, get_person_for, own_person
@@ -135,8 +136,10 @@ def _readings(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type="Observation",
                             audit_action=AuditAction.CREATE if posting else AuditAction.READ)
     can_add = _can_contribute(request, access)
+    # Mood scores are sensitive: someone not shared the sensitive parts neither sees nor adds them.
+    shown = {k: m for k, m in HOME_MEASURES.items() if access.sees_sensitive or not is_sensitive_measure(k)}
     measure = request.POST.get("measure") if posting else request.GET.get("measure", "peak_flow")
-    if measure not in HOME_MEASURES:
+    if measure not in shown:
         measure = "peak_flow"
     errors: dict[str, str] = {}
     upload_errors: list[str] = []
@@ -162,11 +165,11 @@ def _readings(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return redirect(f"{request.path}?measure={measure}")
         except ActionError as exc:
             errors[exc.field or "value"] = exc.message
-    chart_data, rows = readings.chart_payload(access.person)
+    chart_data, rows = readings.chart_payload(access.person, hide=set(HOME_MEASURES) - set(shown))
     return render(request, "support/readings.jinja", {
         "page_title": "My readings" if access.basis == AccessBasis.SELF else "Readings", "nav": "my_readings",
         "person": access.person, "is_self": access.basis == AccessBasis.SELF, "can_add": can_add,
-        "measures": HOME_MEASURES, "measure": HOME_MEASURES[measure], "errors": errors,
+        "measures": shown, "measure": HOME_MEASURES[measure], "errors": errors,
         "data": request.POST if posting else None, "ask_confirm": errors.get("confirm"),
         "upload_errors": upload_errors, "triggers": triggers.current_triggers(access.person),
         "chart_data": chart_data, "rows": rows,

@@ -75,7 +75,8 @@ class Command(BaseCommand):
         out(f"{'carer':<13} {password:<13} Carer: Sarah Thompson, Margaret's daughter (consent in force)")
         for key, partner in PARTNER_LOGINS.items():
             where = PARTNER_ORGANISATIONS[key]["name"]
-            out(f"{partner.username:<13} {password:<13} {partner.job_title}, {where} (in Margaret's care team)")
+            team = "in no one's care team: try Emergency access" if key == "emergency" else "in Margaret's care team"
+            out(f"{partner.username:<13} {password:<13} {partner.job_title}, {where} ({team})")
         out(f"{'commissioner':<13} {password:<13} Commissioner: dashboards across practices, aggregates only")
         if settings.OURPLAN_REQUIRE_STAFF_MFA:
             out("Staff logins will be asked to set up two-factor authentication; for a local demo run the "
