@@ -294,3 +294,12 @@ def test_staff_at_two_practices_choose_one_or_both(as_user, practice, other_prac
     body = client.get(reverse("insight:figure_people", kwargs={"key": "had"}),
                       {"list": "counted", "practice": str(other_practice.public_id)}).content.decode()
     assert ">THERE, Pat<" in body and ">HERE, Pat<" not in body
+
+
+def test_a_wrong_period_is_shown_by_its_field_and_keeps_what_was_typed(clinician, as_user):
+    from django.urls import reverse
+
+    page = as_user(clinician).get(reverse("insight:fidelity"), {"from": "2026-12-01", "to": "2026-01-01"})
+    html = page.content.decode()
+    assert 'id="from-error"' in html and "The start date must be on or before the end date" in html
+    assert 'value="2026-12-01"' in html and 'value="2026-01-01"' in html
