@@ -80,7 +80,7 @@ def do_set_status(actor: User | None, task: Task, expected_version: int, status:
         raise ActionError("Choose a status", field="status")
     if len(outcome) > MAX_TEXT:
         raise ActionError(f"Keep what happened to {MAX_TEXT} characters", field="outcome")
-    task = Task.objects.select_for_update().select_related("action__goal__plan").get(pk=task.pk)
+    task = Task.objects.select_for_update(of=("self",)).select_related("action__goal__plan").get(pk=task.pk)
     completed = status == Task.Status.COMPLETED
     changes: dict[str, Any] = {"status": status, "outcome": outcome.strip() or task.outcome,
                                "completed_at": timezone.now() if completed else None,
