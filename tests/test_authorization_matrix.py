@@ -40,7 +40,7 @@ PERSONAS = ("clinician", "admin", "clinic_nurse", "outsider", "person", "other_p
             "carer_withdrawn", "commissioner", "anonymous")
 LOGGED_IN = frozenset(PERSONAS) - {"anonymous"}
 DIRECT = frozenset({"clinician", "admin"})  # staff at Margaret's practice: direct care
-SENSITIVE = frozenset({"clinician"})  # direct care with a clinical role
+SENSITIVE = frozenset({"clinician"})  # clinical work at the practice (review mode)
 SHARED_STAFF = DIRECT | {"clinic_nurse"}  # plus her care team member from the hospital clinic (consent)
 STAFF = SHARED_STAFF | {"outsider"}  # any staff member, anywhere
 CLINICAL_STAFF = frozenset({"clinician", "clinic_nurse", "outsider"})
@@ -100,7 +100,7 @@ RULES: dict[str, Rule] = {
     # planning, staff side
     "planning:workspace": R(DIRECT), "planning:agenda": R(DIRECT), "planning:notes": R(DIRECT),
     "planning:plan": R(SHARED_STAFF), "planning:start": R(DIRECT), "planning:agree": R(DIRECT),
-    "planning:history": R(SENSITIVE), "planning:about": R(DIRECT), "planning:goal_new": R(DIRECT),
+    "planning:history": R(DIRECT), "planning:about": R(DIRECT), "planning:goal_new": R(DIRECT),
     "planning:goal_edit": R(DIRECT, goal_id="goal"), "planning:action_new": R(DIRECT, goal_id="goal"),
     "planning:action_edit": R(DIRECT, action_id="action"), "planning:action_mark": R(DIRECT, action_id="action"),
     "planning:contingency_new": R(DIRECT), "planning:contingency_edit": R(DIRECT, item_id="contingency"),
@@ -132,7 +132,7 @@ RULES: dict[str, Rule] = {
     # sharing
     "sharing:staff_team": R(SHARED_STAFF), "sharing:staff_add_member": R(DIRECT),
     "sharing:staff_remove_member": R(DIRECT, member_id="member"), "sharing:staff_record_share": R(DIRECT),
-    "sharing:staff_withdraw": R(DIRECT, consent_id="consent"), "sharing:sensitive_notes": R(SENSITIVE),
+    "sharing:staff_withdraw": R(DIRECT, consent_id="consent"), "sharing:sensitive_notes": R(DIRECT),
     "sharing:emergency_access": R(CLINICAL_STAFF, 0, False), "sharing:audit_search": R(ADMIN, about_margaret=False),
     "sharing:my_team": OWN(), "sharing:my_share": OWN(), "sharing:my_withdraw": R(SELF, consent_id="consent"),
     "sharing:my_seen": OWN(),

@@ -218,10 +218,9 @@ def test_every_uk_core_example_of_a_type_the_api_creates_is_accepted_and_reads_b
 
 
 def test_uk_core_examples_ourplan_cannot_store_are_refused_with_a_clear_outcome(writer, person):
-    """The example CarePlan's activity is a step towards no goal (Ourplan records actions as steps towards
-    the person's goals); the example ServiceRequest does not say the person agreed to the referral (Ourplan
+    """The example ServiceRequest does not say the person agreed to the referral (Ourplan
     refers only with consent, or signposts); the example QuestionnaireResponse answers a questionnaire
-    Ourplan does not hold (responses are not created over the API). Each is refused naming the element,
+    Ourplan does not publish or score (an end of life plan). Each is refused naming the element,
     never half-stored."""
     referral = _example(UK_CORE / "UKCore-ServiceRequest-HipReplacement-Example.xml")
     referral["subject"] = {"reference": f"Patient/{person.public_id}"}
@@ -236,10 +235,8 @@ def test_uk_core_examples_ourplan_cannot_store_are_refused_with_a_clear_outcome(
     read = json_of(made)
     assert (read["status"], read["intent"], read["performer"][0]["display"]) == (
         "active", "order", "Orthopaedic clinic")
-    plan = _example(UK_CORE / "UKCore-CarePlan-WellnessPlan-Example.xml")
-    plan["subject"] = {"reference": f"Patient/{person.public_id}"}
-    refused = assert_outcome(writer.post("CarePlan", plan), 422)
-    assert refused["issue"][0]["expression"] == ["CarePlan.activity[0].detail.goal"]
     answers = _example(UK_CORE / "UKCore-QuestionnaireResponse-EOLPlan-Example.xml")
     answers["subject"] = {"reference": f"Patient/{person.public_id}"}
-    assert_outcome(writer.post("QuestionnaireResponse", answers), 405)
+    unscored = assert_outcome(writer.post("QuestionnaireResponse", answers), 422)
+    assert unscored["issue"][0]["expression"] == ["QuestionnaireResponse.questionnaire"]
+    assert "UKCore-Questionnaire-EOLPlan-Example is not one Ourplan scores" in unscored["issue"][0]["diagnostics"]

@@ -421,8 +421,8 @@ class TestPages:
 
 
 class TestPracticeAdmin:
-    """Admin staff record offers and see the review history, but review mode (every goal, sensitive ones
-    included) and mood scores are for clinical staff."""
+    """Admin staff record offers and see the review history (direct care includes the sensitive parts), but
+    review mode is clinical work, for clinical staff."""
 
     def test_admin_sees_the_review_tab_without_review_mode_or_mood_scores(self, as_user, practice_admin, person,
                                                                            review, goals):
@@ -430,7 +430,7 @@ class TestPracticeAdmin:
         actions.do_record_questionnaire(person.user, person, "semcd6", [6] * 6, basis="self")
         page = as_user(practice_admin).get(url("home", person.public_id)).content.decode()
         assert 'data-testid="clinical-only"' in page and url("start", person.public_id) not in page
-        assert "SEMCD-6" in page and "PHQ-9" not in page
+        assert "SEMCD-6" in page and "PHQ-9" in page
 
     def test_admin_cannot_open_or_score_review_mode(self, as_user, practice_admin, person, review, goals):
         client = as_user(practice_admin)

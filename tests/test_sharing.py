@@ -52,15 +52,12 @@ def test_sensitive_parts_show_once_the_person_shares_them(person, clinician, as_
     assert plan.sensitive_goal.person_words in html
 
 
-def test_practice_clinicians_see_sensitive_parts_and_admin_staff_do_not(person, clinician, practice_admin, as_user):
-    assert grant_for(clinician, person).sees_sensitive
-    admin_grant = grant_for(practice_admin, person)
-    assert admin_grant.basis == AccessBasis.DIRECT_CARE and not admin_grant.sees_sensitive
-    assert "PHQ-9" in as_user(clinician).get(reverse("people:person_detail", args=[person.public_id])).content.decode()
-    admin_page = as_user(practice_admin).get(reverse("people:person_detail", args=[person.public_id])).content.decode()
-    assert "PHQ-9" not in admin_page and "Depressive" not in admin_page
-    register = as_user(practice_admin).get(reverse("people:register"), {"condition": "DEPR"}).content.decode()
-    assert '<option value="DEPR"' not in register
+def test_all_staff_at_the_practice_see_the_sensitive_parts_for_direct_care(person, clinician, practice_admin,
+                                                                            as_user):
+    for user in (clinician, practice_admin):
+        grant = grant_for(user, person)
+        assert grant.basis == AccessBasis.DIRECT_CARE and grant.sees_sensitive
+        assert "PHQ-9" in as_user(user).get(reverse("people:person_detail", args=[person.public_id])).content.decode()
 
 
 def test_a_professional_needs_both_team_membership_and_consent(person, clinician, as_user):
@@ -126,7 +123,7 @@ def test_carers_see_only_what_was_shared_with_them(person, clinician, carer, as_
 def test_sensitive_lists_filter_through_the_access_module(person, clinician, carer, practice_admin):
     assert person in people_with_sensitive_for(clinician)
     assert person not in people_with_sensitive_for(carer)
-    assert person not in people_with_sensitive_for(practice_admin)
+    assert person in people_with_sensitive_for(practice_admin)
     assert person in people_with_sensitive_for(person.user)
 
 
@@ -258,3 +255,33 @@ def test_who_has_seen_names_people_by_role_and_organisation_not_login(person, cl
     page = as_user(person.user).get(reverse("sharing:my_seen")).content.decode()
     assert "Megan Jones, Clinician, Riverside Medical Practice" in page
     assert "nurse.jones" not in page
+
+
+
+def test_a_goal_linked_to_depression_is_part_of_the_sensitive_section(person, clinician, carer, as_user):
+    from ourplan.planning import actions as plans
+
+    plan = plan_with_sensitive_part(person, clinician)
+    linked = plans.do_add_goal(clinician, plan.plan, {"person_words": "Get out of the house more",
+                                                      "registers": ["DEPR"], "lifecycle_status": "active"})
+    page = as_user(carer).get(reverse("planning:shared_plan", args=[person.public_id])).content.decode()
+    assert "Get out of the house more" not in page
+    shown = as_user(carer).get(reverse("planning:my_goal_edit", args=[person.public_id, linked.public_id]),
+                               {"show": "1"})
+    assert shown.status_code == 404
+    assert AuditEvent.objects.filter(actor=carer, action=AuditAction.DENIED).count() == 1
+
+
+def test_a_carer_who_may_contribute_still_cannot_change_a_sensitive_goal(person, clinician, carer, as_user):
+    plan = plan_with_sensitive_part(person, clinician)
+    Consent.objects.filter(person=person, related_person__user=carer).update(can_contribute=True)
+    url = reverse("planning:my_goal_edit", args=[person.public_id, plan.sensitive_goal.public_id])
+    assert as_user(carer).post(url, {"person_words": "changed", "version": 1}).status_code == 404
+    plan.sensitive_goal.refresh_from_db()
+    assert plan.sensitive_goal.person_words == "Feel less low in the evenings"
+    # A carer without consent to contribute is refused, and the refusal is what the audit trail records.
+    Consent.objects.filter(person=person, related_person__user=carer).update(can_contribute=False)
+    before = AuditEvent.objects.filter(actor=carer, action=AuditAction.DENIED).count()
+    assert as_user(carer).post(reverse("planning:my_goal_new", args=[person.public_id]),
+                               {"person_words": "x"}).status_code == 404
+    assert AuditEvent.objects.filter(actor=carer, action=AuditAction.DENIED).count() == before + 1

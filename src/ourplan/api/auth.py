@@ -72,7 +72,7 @@ def authenticate(request: HttpRequest) -> Caller:
     if scheme.lower() != "bearer" or not value.strip():
         raise _unauthorised("Only bearer tokens are accepted", error="invalid_request")
     token = (
-        ApiToken.objects.select_related("user", "patient", "organisation")
+        ApiToken.objects.select_related("user", "patient", "organisation", "client")
         .filter(token_hash=hash_token(value.strip()))
         .first()
     )

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from ourplan.api.oauth import token_url
 from ourplan.api.resources import RESOURCE_TYPES
 
 RELEASED = "2026-01-01"
+OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
 SUPPORTED_SCOPES = (
     "patient/*.rs", "patient/<Type>.rs", "user/*.rs", "user/*.cruds", "user/<Type>.<cruds>", "system/*.rs",
     "system/*.cruds", "system/<Type>.<cruds>",
 )
 SECURITY = (
-    "Every request needs `Authorization: Bearer <token>`. Tokens are issued by an administrator with "
-    "`ourplan api-token` (there is no OAuth authorization endpoint yet) and carry SMART v2 scopes: "
+    "Every request needs `Authorization: Bearer <token>`. Backend services registered with `ourplan api-client` "
+    "get short-lived system/ tokens from the token endpoint (OAuth2 client credentials, client_secret_basic or "
+    "client_secret_post; see .well-known/smart-configuration). Other tokens are issued by an administrator "
+    "with `ourplan api-token` (there is no authorization endpoint for SMART App Launch). Tokens carry SMART "
+    "v2 scopes: "
     + ", ".join(SUPPORTED_SCOPES) + ". The v1 suffixes .read, .write and .* are accepted. A patient/ token "
     "sees one person; a user/ token sees what its user sees on the website; a system/ token sees the people "
     "registered at its organisation. Updates (create, update) need the c/u permissions and are for practice "
@@ -84,10 +89,12 @@ def capability_statement(base_url: str) -> dict[str, Any]:
             "mode": "server",
             "documentation": SEARCH_DOC,
             "security": {
+                "extension": [{"url": OAUTH_URIS, "extension": [{"url": "token", "valueUri": token_url(base_url)}]}],
                 "cors": False,
                 "service": [{"coding": [{
                     "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
-                    "code": "SMART-on-FHIR"}], "text": "Bearer tokens with SMART v2 scopes"}],
+                    "code": "SMART-on-FHIR"}], "text": "Bearer tokens with SMART v2 scopes; OAuth2 client credentials "
+                                                 "for backend services"}],
                 "description": SECURITY,
             },
             "resource": [_resource(name) for name in RESOURCE_TYPES],

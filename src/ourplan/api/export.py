@@ -9,7 +9,14 @@ runs as a background task (api.tasks.run_export; the worker is `ourplan db_worke
 202 with `X-Progress` while it runs, and 200 with the manifest when done; DELETE cancels it. The files are
 served only to the token that asked for them (`requiresAccessToken: true`): anyone else gets 404, exactly
 as if the export did not exist. Rows come through each type's `rows(caller)`, the same visibility as a
-search, and are written from stored data with orjson, a chunk at a time."""
+search, and are written from stored data with orjson, a chunk at a time.
+
+Access is decided again whenever a finished export is served, not only when it ran: the job keeps (beside
+its files, in `people.json`) whose records each file holds and whose sensitive sections went in. If the
+token may no longer see every one of those people (consent withdrawn or expired, a person who moved
+practice), or no longer sees the sensitive sections of someone whose sensitive sections went in, the
+manifest and every file answer 404, exactly as a job that does not exist: the same rule as reading
+`Patient/<id>` now. Serving a file is audited for each person whose records it holds."""
 
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from django.http import FileResponse, HttpResponse
 from django.utils import timezone
 
 from ourplan.api.access import visible_people
+from ourplan.api.audit import RequestAudit
 from ourplan.api.auth import Caller
 from ourplan.api.errors import FhirError, not_found
 from ourplan.api.everything import ABOUT_THE_RECORD
@@ -34,7 +42,10 @@ from ourplan.api.models import ExportJob
 from ourplan.api.resource_type import ResourceType
 from ourplan.api.scopes import parse_scopes
 from ourplan.api.search import as_uuid, date_range
-from ourplan.core.models import AuditAction
+from ourplan.api.sensitivity import sensitive_people_for
+from ourplan.core.audit import record_many
+from ourplan.core.models import AccessBasis, AuditAction
+from ourplan.people.access import people_for
 from ourplan.people.models import Organisation
 
 POLL = "$export-poll"
@@ -43,6 +54,10 @@ NDJSON = "application/fhir+ndjson"
 OUTPUT_FORMATS = frozenset({NDJSON, "application/ndjson", "ndjson"})
 CHUNK = 2000
 KNOWN = frozenset({"_type", "_since", "_outputFormat", "_format"})
+PEOPLE = "people.json"  # beside the files; never served (only files named in the job's output are)
+# people.access.grant_for's order: the first basis that applies is the one recorded.
+BASES_IN_ORDER = (AccessBasis.SELF, AccessBasis.DIRECT_CARE, AccessBasis.CARE_TEAM, AccessBasis.CONSENT,
+                  AccessBasis.EMERGENCY)
 
 
 def export_dir(job: ExportJob) -> Path:
@@ -139,6 +154,62 @@ def _job(ctx: Context, raw: str) -> ExportJob:
     return job
 
 
+def _ids(qs: QuerySet[Any]) -> set[str]:
+    return {str(p) for p in qs.values_list("public_id", flat=True)}
+
+
+def _still_allowed(caller: Caller, job: ExportJob) -> dict[str, list[str]]:
+    """Whose records each file of a finished job holds, once the caller has been found to still see every
+    one of them (and the sensitive sections of those whose sensitive sections went in); else 404, exactly
+    as a job that does not exist."""
+    try:
+        kept = orjson.loads((export_dir(job) / PEOPLE).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        kept = None  # files written before people were kept, or gone: nothing to vouch for them with
+    if not isinstance(kept, dict):
+        raise not_found("Export")
+    files: dict[str, list[str]] = kept.get("files") or {}
+    everyone = {p for people in files.values() for p in people}
+    if everyone - _ids(visible_people(caller)):
+        raise not_found("Export")
+    sensitive = set(kept.get("sensitive") or [])
+    allowed = sensitive_people_for(caller)
+    if sensitive and allowed is not None and sensitive - _ids(allowed):
+        raise not_found("Export")
+    return files
+
+
+def _bases(caller: Caller, people: list[str]) -> dict[str, str]:
+    """Each person's basis, as people.access.grant_for would give it, in a few queries for any number."""
+    if caller.context == "system":
+        return dict.fromkeys(people, AccessBasis.SYSTEM)
+    out: dict[str, str] = {}
+    for found in BASES_IN_ORDER:
+        left = {p for p in people if p not in out}
+        if not left:
+            break
+        # One query per basis, compared in memory: an IN list of every person would outgrow SQLite's limit.
+        for p in left & _ids(people_for(caller.user, (found,))):
+            out[p] = found
+    return out
+
+
+def _audit_file(ctx: Context, job: ExportJob, item: dict[str, Any], people: list[str]) -> None:
+    """Whose records a file served: one person is named on the request's own event (like a read); for
+    several, the request's event lists them (api.interactions.audit_people's convention) and each person
+    gets an event of their own, so the download shows on every one of their audit trails."""
+    bases = _bases(ctx.caller, people)
+    ctx.entry.detail["people_count"] = len(people)
+    if len(people) == 1:
+        ctx.entry.person, ctx.entry.basis = as_uuid(people[0]), bases.get(people[0], AccessBasis.NONE)
+        return
+    ctx.entry.detail["people"] = people[:200]
+    record_many(RequestAudit(
+        action=AuditAction.DOWNLOAD, entity_type="$export", entity_id=str(job.public_id), person=as_uuid(p),
+        basis=bases.get(p, AccessBasis.NONE), detail={"file": item["file"], "type": item["type"]},
+    ).event(ctx.request, ctx.caller, 200) for p in people)
+
+
 def serve(ctx: Context, parts: list[str]) -> HttpResponse:
     ctx.entry.entity_type = "$export"
     ctx.entry.action = AuditAction.DOWNLOAD
@@ -148,6 +219,9 @@ def serve(ctx: Context, parts: list[str]) -> HttpResponse:
         ctx.entry.entity_id = str(job.public_id)
         if method == "DELETE":
             return _cancel(job)
+        if job.status == ExportJob.Status.DONE:
+            # The manifest lists no one's data, but it is the door to the files: the same check as they have.
+            _still_allowed(ctx.caller, job)
         return _status(ctx, job)
     if len(parts) == 3 and parts[0] == FILES and method in ("GET", "HEAD"):
         job = _job(ctx, parts[1])
@@ -155,7 +229,9 @@ def serve(ctx: Context, parts: list[str]) -> HttpResponse:
         item = next((o for o in job.output if o["file"] == parts[2]), None)
         if job.status != ExportJob.Status.DONE or item is None:
             raise not_found("Export file")
+        files = _still_allowed(ctx.caller, job)
         ctx.entry.detail.update(file=item["file"], count=item["count"])
+        _audit_file(ctx, job, item, sorted(files.get(item["file"]) or []))
         response: HttpResponse = FileResponse(  # type: ignore[assignment]
             (export_dir(job) / item["file"]).open("rb"), content_type=NDJSON)
         return response
@@ -232,6 +308,7 @@ def run_job(public_id: str) -> dict[str, int]:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         output, done = [], 0
+        kept: dict[str, list[str]] = {}
         for rt, qs in sources:
             count = 0
             path = folder / f"{rt.name}.ndjson"
@@ -244,8 +321,10 @@ def run_job(public_id: str) -> dict[str, int]:
             done += count
             if count:
                 output.append({"type": rt.name, "file": path.name, "count": count})
+                kept[path.name] = _people_in(rt, qs)
             else:
                 path.unlink()
+        _keep_people(caller, folder, kept)
         updated = ExportJob.objects.filter(pk=job.pk, status=ExportJob.Status.RUNNING).update(
             status=ExportJob.Status.DONE, done=done, output=output, finished_at=timezone.now())
         if not updated:  # cancelled while it ran
@@ -255,6 +334,29 @@ def run_job(public_id: str) -> dict[str, int]:
         ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, error=str(exc)[:2000],
                                                    finished_at=timezone.now())
         raise
+
+
+def _people_in(rt: ResourceType, qs: QuerySet[Any] | list[Any]) -> list[str]:
+    """The public ids of the people whose records the rows are (none for directory data)."""
+    if isinstance(qs, list):
+        return []  # generated types (Questionnaire) belong to no one
+    if rt.person_ref is not None:
+        column = rt.person_ref
+    elif rt.person_path is None:
+        return []
+    else:
+        column = "public_id" if rt.person_path == "" else f"{rt.person_path}__public_id"
+    values = qs.prefetch_related(None).order_by().values_list(column, flat=True).distinct()
+    return sorted({str(v) for v in values if v})
+
+
+def _keep_people(caller: Caller, folder: Path, files: dict[str, list[str]]) -> None:
+    """Whose records each file holds, and whose sensitive sections went in (the people among them whose
+    sensitive sections the caller saw as it ran), for the checks when the files are served."""
+    everyone = {p for people in files.values() for p in people}
+    allowed = sensitive_people_for(caller)
+    sensitive = everyone if allowed is None else everyone & _ids(allowed)
+    (folder / PEOPLE).write_bytes(orjson.dumps({"files": files, "sensitive": sorted(sensitive)}))
 
 
 def _has_updated(rt: ResourceType) -> bool:

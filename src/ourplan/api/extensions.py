@@ -49,6 +49,9 @@ REFERRAL_STATUS = STRUCTURE + "referral-status"  # valueCode: Ourplan's finer st
 REFERRAL_CONSENT = STRUCTURE + "referral-consent-given"  # valueBoolean
 
 # Appointment and Communication
+# valueBoolean: the person also shares their sensitive sections (mental health, safeguarding) with the grantee.
+# Explicit, because a consent from another system that says nothing must never share them.
+CONSENT_SENSITIVE = STRUCTURE + "consent-includes-sensitive"
 APPOINTMENT_KIND = CODE_SYSTEM + "appointment-kind"
 COMMUNICATION_KIND = CODE_SYSTEM + "communication-kind"
 QUESTIONNAIRE = f"{CANONICAL}/Questionnaire/"

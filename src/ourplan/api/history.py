@@ -6,7 +6,15 @@ Which versions Ourplan can give (docs/fhir-api.md, "History"):
   snapshots (the website writes one on every change), so changes made on the website are there too;
 - always the current version.
 Other versions (a Patient changed on the website, say) are not kept as resources: the audit trail says
-who changed what and when, but not the earlier content. History lists what there is, newest first."""
+who changed what and when, but not the earlier content. History lists what there is, newest first.
+
+Earlier versions of a person's records are given only to callers who see that person's sensitive
+sections (people.access, api.access.grant): everyone else gets the current version alone, which is
+redacted for them like any read. A stored version is the resource as its writer (who saw everything) read
+it, and a rebuilt plan version quotes the goals it had then; redacting old versions goal by goal would
+have to judge each against today's sensitivity rules (a goal's measure or register can make it sensitive
+later), so they are not served at all. This is the website's rule too: plan history quotes every change,
+so it needs sensitive access (docs/decisions/0008-sharing-model.md)."""
 
 from __future__ import annotations
 
@@ -18,6 +26,8 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 
 from ourplan.api import out_planning
+from ourplan.api.access import grant
+from ourplan.api.auth import Caller
 from ourplan.api.models import WriteRecord
 from ourplan.api.out_common import instant
 from ourplan.api.resource_type import ResourceType
@@ -98,13 +108,23 @@ def _from_snapshots(rt: ResourceType, obj: Any) -> dict[str, Version]:
     return out
 
 
-def versions(rt: ResourceType, obj: Any) -> list[Version]:
-    """Every version Ourplan can give, newest first."""
-    found = _from_snapshots(rt, obj)
-    written = WriteRecord.objects.none() if rt.static is not None else WriteRecord.objects.filter(
-        resource_type=rt.name, resource_id=obj.public_id)  # generated types (Questionnaire) are never written
-    for w in written.order_by("version"):
-        found[str(w.version)] = Version(str(w.version), w.resource, w.recorded, w.activity == "create")
+def shows_earlier(caller: Caller, rt: ResourceType, obj: Any) -> bool:
+    """Whether the caller may be given earlier versions of `obj`: directory data (no person) always; a
+    person's record only with sensitive access to that person (see the module docstring)."""
+    person = rt.person_of(obj) if rt.static is None else None
+    return person is None or grant(caller, person).sees_sensitive
+
+
+def versions(caller: Caller, rt: ResourceType, obj: Any) -> list[Version]:
+    """Every version Ourplan can give this caller, newest first. `obj` is the row as the caller reads it
+    (api.interactions.visible_object), so the current version is already redacted for them."""
+    found: dict[str, Version] = {}
+    if shows_earlier(caller, rt, obj):
+        found = _from_snapshots(rt, obj)
+        written = WriteRecord.objects.none() if rt.static is not None else WriteRecord.objects.filter(
+            resource_type=rt.name, resource_id=obj.public_id)  # generated types (Questionnaire) are never written
+        for w in written.order_by("version"):
+            found[str(w.version)] = Version(str(w.version), w.resource, w.recorded, w.activity == "create")
     current = rt.serialize(obj)
     updated = getattr(obj, "updated_at", None) or datetime.now().astimezone()
     found[current["meta"]["versionId"]] = Version(current["meta"]["versionId"], current, updated,
@@ -112,13 +132,13 @@ def versions(rt: ResourceType, obj: Any) -> list[Version]:
     return sorted(found.values(), key=lambda v: int(v.version) if v.version.isdigit() else 0, reverse=True)
 
 
-def version(rt: ResourceType, obj: Any, wanted: str) -> Version | None:
-    return next((v for v in versions(rt, obj) if v.version == wanted), None)
+def version(caller: Caller, rt: ResourceType, obj: Any, wanted: str) -> Version | None:
+    return next((v for v in versions(caller, rt, obj) if v.version == wanted), None)
 
 
-def bundle(rt: ResourceType, obj: Any, base: str) -> dict[str, Any]:
+def bundle(caller: Caller, rt: ResourceType, obj: Any, base: str) -> dict[str, Any]:
     entries = []
-    for v in versions(rt, obj):
+    for v in versions(caller, rt, obj):
         entries.append({
             "fullUrl": f"{base}{rt.name}/{obj.public_id}",
             "resource": v.resource,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from ourplan.api import history, writes
 from ourplan.api.access import basis, grant
@@ -120,15 +120,26 @@ def serialized(caller: Caller, rt: ResourceType, obj: Any) -> dict[str, Any]:
 
 # --- read and vread --------------------------------------------------------------------------------------
 
-def read(ctx: Context, rt: ResourceType, raw_id: str, version: str | None) -> HttpResponse:
+def read_audited(ctx: Context, rt: ResourceType, raw_id: str) -> Any:
+    """The row a read returns, with the read audited on `ctx.entry` (the person even when refused). Used by
+    single reads and by GET entries of batch and transaction Bundles, so both audit the same way."""
     ctx.caller.require(rt.name, "r")
     ctx.entry.action = AuditAction.READ
     obj, found = visible_object(ctx.caller, rt, raw_id, ctx.entry)
     ctx.entry.basis = found
+    return obj
+
+
+def read(ctx: Context, rt: ResourceType, raw_id: str, version: str | None) -> HttpResponse:
+    obj = read_audited(ctx, rt, raw_id)
     if version is None or version == version_of(obj):
         return render(rt.serialize(obj), ctx.fmt, 200, headers_for(obj))
     ctx.entry.detail["version"] = version[:20]
-    earlier = history.version(rt, obj, version)
+    earlier = history.version(ctx.caller, rt, obj, version)
+    if earlier is None and not history.shows_earlier(ctx.caller, rt, obj):
+        # The same answer whatever the earlier version held, so it says nothing about sensitive sections.
+        raise FhirError(404, f"Earlier versions of this {rt.name} are given only to those who see the whole "
+                        f"record; the current version is {version_of(obj)}", code="not-found")
     if earlier is None:
         raise FhirError(404, f"{rt.name} version {version[:20]} is not kept (see docs/fhir-api.md, History); the "
                         f"current version is {version_of(obj)}", code="not-found")
@@ -160,16 +171,22 @@ def audit_people(ctx: Context, people: dict[Any, Any]) -> None:
         ctx.entry.basis = AccessBasis.NONE
 
 
-def do_search(ctx: Context, rt: ResourceType) -> HttpResponse:
+def search_audited(ctx: Context, rt: ResourceType, params: QueryDict) -> dict[str, Any]:
+    """The searchset Bundle, with the search audited on `ctx.entry` (count, and whose data it showed).
+    Used by single searches and by GET entries of batch and transaction Bundles alike."""
     ctx.caller.require(rt.name, "s")
     ctx.entry.action = AuditAction.SEARCH
-    result = search(ctx.request.GET, ctx.request.headers, rt, ctx.caller, ctx.base)
+    result = search(params, ctx.request.headers, rt, ctx.caller, ctx.base)
     shown = [(rt, row) for row in result.rows] + result.included
     people = {p.public_id: p for kind, row in shown if (p := kind.person_of(row)) is not None}
     ctx.entry.detail.update(count=result.total, returned=len(result.rows), included=len(result.included),
-                            query=ctx.request.GET.urlencode()[:500])
+                            query=params.urlencode()[:500])
     audit_people(ctx, people)
-    return render(result.bundle, ctx.fmt)
+    return result.bundle
+
+
+def do_search(ctx: Context, rt: ResourceType) -> HttpResponse:
+    return render(search_audited(ctx, rt, ctx.request.GET), ctx.fmt)
 
 
 # --- create and update -----------------------------------------------------------------------------------
@@ -229,11 +246,42 @@ def body(request: HttpRequest, resource_type: str, limit: int = MAX_BODY) -> Any
     return writes.parse_body(raw, fmt, resource_type)
 
 
-def _respond(ctx: Context, done: Done) -> HttpResponse:
-    ctx.entry.entity_id = str(done.obj.public_id)
+def audit_written(entry: RequestAudit, done: Done) -> None:
+    """What a create or update (or a conditional create that found its match) wrote, on its audit entry."""
+    entry.entity_id = str(done.obj.public_id)
     if done.person is not None:
-        ctx.entry.person = done.person.public_id
-    ctx.entry.basis = done.basis
+        entry.person = done.person.public_id
+    entry.basis = done.basis
+
+
+def create_audited(ctx: Context, rt: ResourceType, resource: Any, if_none_exist: str | None,
+                   transaction_id: uuid.UUID | None = None, pending: list[Any] | None = None) -> Done:
+    """create_resource, audited on `ctx.entry` as a single POST is (a Bundle's POST entries use it)."""
+    ctx.entry.action = AuditAction.CREATE
+    if if_none_exist is not None:
+        ctx.entry.detail["if_none_exist"] = if_none_exist[:200]
+    done = create_resource(ctx.caller, rt, resource, if_none_exist, transaction_id, pending)
+    if not done.created:
+        ctx.entry.action = AuditAction.READ  # conditional create found the record: nothing was created
+    audit_written(ctx.entry, done)
+    return done
+
+
+def update_audited(ctx: Context, rt: ResourceType, raw_id: str, resource: Any, if_match: str | None,
+                   transaction_id: uuid.UUID | None = None, pending: list[Any] | None = None) -> Done:
+    """update_resource, audited on `ctx.entry` as a single PUT is: whose record it was, even when refused
+    (a Bundle's PUT entries use it)."""
+    ctx.caller.require(rt.name, "u")
+    ctx.entry.action = AuditAction.UPDATE
+    ctx.entry.detail["if_match"] = (if_match or "")[:40]
+    visible_object(ctx.caller, rt, raw_id, ctx.entry)
+    done = update_resource(ctx.caller, rt, raw_id, resource, if_match, transaction_id, pending)
+    audit_written(ctx.entry, done)
+    return done
+
+
+def _respond(ctx: Context, done: Done) -> HttpResponse:
+    audit_written(ctx.entry, done)
     headers = {"ETag": f'W/"{done.resource["meta"]["versionId"]}"', "Location": done.location(ctx.base)}
     if "return=minimal" in ctx.request.headers.get("Prefer", "").replace(" ", ""):
         return render(None, ctx.fmt, done.status, headers)

@@ -25,6 +25,28 @@ def new_token_value() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+class ApiClient(models.Model):
+    """A backend service registered for the OAuth2 client credentials grant (`ourplan api-client`). It is
+    bound to one organisation and may ask for at most `scopes` (system/ scopes). Only a SHA-256 of its
+    secret is stored: the secret is 256 random bits, so a plain hash is as strong as a slow password hash
+    and lets each token request be checked in constant time. Deactivating a client stops its tokens at once
+    (api.auth checks the client on every request)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200, help_text="What the client is, shown in the audit trail")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+",
+                                     help_text="Whose registered people its tokens may see")
+    secret_hash = models.CharField(max_length=64, help_text="SHA-256 (hex) of the client secret")
+    scopes = models.TextField(help_text="The system/ scopes it may be granted, space separated")
+    token_minutes = models.PositiveIntegerField(default=5, help_text="How long each access token lasts")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+
 class ApiToken(models.Model):
     """An OAuth2-style bearer token with SMART v2 scopes (space separated, e.g. "user/*.rs").
 
@@ -49,6 +71,10 @@ class ApiToken(models.Model):
         help_text="For patient/ scopes: the one person the token may see",
     )
     scopes = models.TextField(help_text="SMART v2 scopes, space separated")
+    client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens",
+        help_text="The backend client that obtained it by client credentials, if any",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -59,6 +85,8 @@ class ApiToken(models.Model):
 
     @property
     def is_usable(self) -> bool:
+        if self.client is not None and not self.client.active:
+            return False
         return not self.revoked and self.expires_at > timezone.now()
 
 

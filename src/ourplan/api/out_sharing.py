@@ -1,6 +1,5 @@
 """The person's care team, their consent decisions and co-ordination tasks to FHIR (UK Core CareTeam,
-Consent and Task). Read-only over the API: who is in the team and who may see the record are the
-person's decisions, made with them on the website (sharing), and tasks move on the staff worklist."""
+Consent and Task). Written back through api.writes_sharing, which reads every element written here."""
 
 from __future__ import annotations
 
@@ -79,6 +78,7 @@ def consent(c: Consent) -> dict[str, Any]:
         "resourceType": "Consent",
         "id": str(c.public_id),
         "meta": meta_base(c, UK_CORE + "Consent"),
+        "extension": [X.ext(X.CONSENT_SENSITIVE, valueBoolean=True)] if c.include_sensitive else [],
         "status": c.status,
         "scope": concept(CONSENT_SCOPE, "patient-privacy", "Privacy Consent"),
         "category": [concept("http://loinc.org", "59284-0", "Patient Consent")],

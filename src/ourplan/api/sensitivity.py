@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from ourplan.api.access import visible_people
@@ -24,6 +25,7 @@ from ourplan.clinical.sensitivity import (
 )
 from ourplan.people.access import people_with_sensitive_for
 from ourplan.people.models import Person
+from ourplan.planning.models import Goal
 
 # Per resource type: (model, ORM path to the person, the Q matching its sensitive rows).
 _RULES: dict[str, tuple[str, str, Callable[[], Q]]] = {
@@ -33,6 +35,10 @@ _RULES: dict[str, tuple[str, str, Callable[[], Q]]] = {
     "QuestionnaireResponse": ("recall.QuestionnaireResponse", "person", sensitive_questionnaire_q),
     # A task for a sensitive goal says what the goal is about.
     "Task": ("coordination.Task", "person", lambda: sensitive_goal_q("goal__")),
+    # So does a referral made for one ("Talking therapy for low mood"). A referral names its goal by public
+    # id (support.Referral.goal_public_id), not by foreign key.
+    "ServiceRequest": ("support.Referral", "person", lambda: Q(
+        goal_public_id__in=Goal.objects.filter(sensitive_goal_q()).values("public_id"))),
 }
 
 
@@ -82,3 +88,24 @@ def is_hidden(name: str, model: type[Any], pk: Any, sees_sensitive: bool) -> boo
     if rule is None or sees_sensitive:
         return False
     return bool(model._default_manager.filter(pk=pk).filter(rule[2]()).exists())
+
+
+def hidden_writes_q(caller: Caller) -> Q:
+    """API writes (api.WriteRecord, served as Provenance) of sensitive rows the caller may not see: a
+    Provenance names its target (`Goal/<id>/_history/2`), which would tell them the sensitive goal exists."""
+    allowed = sensitive_people_for(caller)
+    q = Q(pk__in=[])
+    if allowed is None:
+        return q
+    for name, (label, path, sensitive) in _RULES.items():
+        rows = apps.get_model(label)._default_manager.filter(sensitive()).exclude(**{f"{path}__in": allowed})
+        q |= Q(resource_type=name, resource_id__in=rows.values("public_id"))
+    return q
+
+
+def is_hidden_write(resource_type: str, resource_id: Any, sees_sensitive: bool) -> bool:
+    """hidden_writes_q for one write of a person whose grant is known."""
+    rule = _RULES.get(resource_type)
+    if rule is None or sees_sensitive:
+        return False
+    return bool(apps.get_model(rule[0])._default_manager.filter(public_id=resource_id).filter(rule[2]()).exists())

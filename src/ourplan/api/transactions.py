@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -29,18 +29,18 @@ from fhir.resources.R4B.careplan import CarePlanActivity
 from pydantic import ValidationError
 
 from ourplan.api import writes
-from ourplan.api.audit import RequestAudit
-from ourplan.api.bundles import search
+from ourplan.api.audit import RequestAudit, denied
 from ourplan.api.conditional import existing_match
 from ourplan.api.errors import FhirError, outcome
 from ourplan.api.formats import XML, body_format, render
 from ourplan.api.interactions import (
     Context,
     Done,
-    create_resource,
+    create_audited,
     headers_for,
-    update_resource,
-    visible_object,
+    read_audited,
+    search_audited,
+    update_audited,
 )
 from ourplan.api.models import WriteRecord
 from ourplan.api.out_common import instant
@@ -224,7 +224,10 @@ class Run:
         self.transaction_id = uuid.uuid4()
         self.resolved: dict[str, str] = {}
         self.names: set[str] = set()  # what the Bundle's entries may be called (fullUrls and aliases)
-        self.audits: list[RequestAudit] = []
+        # Each entry's own audit event and its status, as if the entry had been sent alone. `refused` is
+        # the entry that failed a transaction: the only one still audited once the rest rolls back.
+        self.audits: list[tuple[RequestAudit, int]] = []
+        self.refused: tuple[RequestAudit, int] | None = None
         # A transaction saves its Provenance records in one statement at the end (batch: as it goes).
         self.pending: list[WriteRecord] | None = [] if kind == "transaction" else None
 
@@ -250,19 +253,33 @@ class Run:
         self.resolved[ref] = resolved
         return resolved
 
-    def audit(self, action: str, rt: ResourceType, done: Done | None, detail: dict[str, Any]) -> None:
-        entry = RequestAudit(action=action, entity_type=rt.name,
-                             entity_id=str(done.obj.public_id) if done else "",
-                             person=done.person.public_id if done and done.person is not None else None,
-                             basis=str(done.basis) if done else "none",
-                             detail={"bundle": str(self.transaction_id), "bundle_type": self.kind, **detail})
-        self.audits.append(entry)
-
     def run(self, item: Item) -> dict[str, Any]:
+        """One entry, audited exactly as the same request sent alone would be (api.interactions' audited
+        helpers fill in the entry's own RequestAudit): reads and searches with the person and basis, writes,
+        and refusals as denied with whose record it was. The entry's event also names the Bundle."""
+        first = urlsplit(item.url.partition("?")[0]).path.split("/")
+        entry = RequestAudit(entity_type=next((p for p in first if p), "Bundle")[:60], detail={
+            "bundle": str(self.transaction_id), "bundle_type": self.kind, "entry": item.index,
+            "request": f"{item.method} {item.url[:300]}"})
+        ctx = replace(self.ctx, entry=entry)
+        try:
+            out, status = self._run(item, ctx)
+        except FhirError as exc:
+            # The same rule as the view applies to a single request (api.views.endpoint).
+            if exc.audit_denied or exc.status in (401, 403):
+                denied(entry)
+            self.refused = (entry, exc.status)
+            if self.kind == "batch":
+                self.audits.append(self.refused)
+            raise
+        self.audits.append((entry, status))
+        return out
+
+    def _run(self, item: Item, ctx: Context) -> tuple[dict[str, Any], int]:
         rt, raw_id, query = _type_and_id(item.url, item.where)
-        caller = self.ctx.caller
+        ctx.entry.entity_type = rt.name
         if item.method == "GET":
-            return self._get(item, rt, raw_id, query)
+            return self._get(ctx, rt, raw_id, query), 200
         if item.method in ("DELETE", "PATCH"):
             raise FhirError(405, f"{item.method} is not supported", code="not-supported",
                             expression=[f"{item.where}.request.method"])
@@ -280,20 +297,17 @@ class Run:
             payload = self._defer_activities(item, payload)
             payload = {k: v for k, v in payload.items() if k != "id"}  # the server assigns ids on create
             resource = writes.parse_resource(payload, rt.name)
-            done = create_resource(caller, rt, resource, item.if_none_exist, self.transaction_id, self.pending)
-            self.audit(AuditAction.CREATE if done.created else AuditAction.READ, rt, done,
-                       {"if_none_exist": item.if_none_exist} if item.if_none_exist else {})
+            done = create_audited(ctx, rt, resource, item.if_none_exist, self.transaction_id, self.pending)
         else:
             if raw_id is None:
                 raise FhirError(400, f"{item.where}: PUT names the instance ({rt.name}/<id>)", code="invalid",
                                 expression=[f"{item.where}.request.url"])
             resource = writes.parse_resource(payload, rt.name)
-            done = update_resource(caller, rt, raw_id, resource, item.if_match, self.transaction_id, self.pending)
-            self.audit(AuditAction.UPDATE, rt, done, {"if_match": item.if_match})
+            done = update_audited(ctx, rt, raw_id, resource, item.if_match, self.transaction_id, self.pending)
         item.done = done
         for name in item.names:
             self.resolved[name] = f"{rt.name}/{done.obj.public_id}"
-        return self._written(done)
+        return self._written(done), done.status
 
     def _defer_activities(self, item: Item, payload: dict[str, Any]) -> dict[str, Any]:
         """A new CarePlan's activities that name Goals of this Bundle wait until those goals exist."""
@@ -337,22 +351,14 @@ class Run:
             out["resource"] = done.resource
         return out
 
-    def _get(self, item: Item, rt: ResourceType, raw_id: str | None, query: str) -> dict[str, Any]:
-        caller = self.ctx.caller
+    def _get(self, ctx: Context, rt: ResourceType, raw_id: str | None, query: str) -> dict[str, Any]:
         if raw_id is None:
-            caller.require(rt.name, "s")
             params = QueryDict(mutable=True)
             for name, value in parse_qsl(query, keep_blank_values=True):
                 params.appendlist(name, value)
-            result = search(params, self.ctx.request.headers, rt, caller, self.ctx.base)
-            self.audit(AuditAction.SEARCH, rt, None, {"query": query[:500], "count": result.total})
-            return {"resource": result.bundle, "response": {"status": "200 OK"}}
-        caller.require(rt.name, "r")
-        obj, found = visible_object(caller, rt, raw_id)
-        person = rt.person_of(obj)
-        self.audits.append(RequestAudit(action=AuditAction.READ, entity_type=rt.name, entity_id=str(obj.public_id),
-                                        person=person.public_id if person else None, basis=str(found),
-                                        detail={"bundle": str(self.transaction_id)}))
+            return {"resource": search_audited(ctx, rt, params), "response": {"status": "200 OK"}}
+        obj = read_audited(ctx, rt, raw_id)
+        ctx.entry.entity_id = str(obj.public_id)
         headers = headers_for(obj)
         return {"fullUrl": f"{self.ctx.base}{rt.name}/{obj.public_id}", "resource": rt.serialize(obj),
                 "response": {"status": "200 OK", "etag": headers["ETag"],
@@ -372,6 +378,23 @@ def _prefixed(exc: FhirError, item: Item) -> FhirError:
                      expression=paths, headers=exc.headers)
 
 
+def _transaction(run: Run, items: list[Item]) -> None:
+    with transaction.atomic():
+        for item in _order(items):
+            try:
+                item.response = run.run(item)
+            except FhirError as exc:
+                raise _prefixed(exc, item) from exc
+        for item in items:
+            if item.deferred:
+                try:
+                    run.finish_deferred(item)
+                except FhirError as exc:
+                    raise _prefixed(exc, item) from exc
+        WriteRecord.objects.bulk_create(run.pending or [], batch_size=500)
+        record_many(audit.event(run.ctx.request, run.ctx.caller, status) for audit, status in run.audits)
+
+
 def do_bundle(ctx: Context) -> HttpResponse:
     fmt = body_format(ctx.request)
     data = _parse(ctx.request.body, fmt)
@@ -383,20 +406,14 @@ def do_bundle(ctx: Context) -> HttpResponse:
     run.names = {name for item in items for name in item.names}
     ctx.entry.detail.update(bundle=str(run.transaction_id), bundle_type=kind, entries=len(items))
     if kind == "transaction":
-        with transaction.atomic():
-            for item in _order(items):
-                try:
-                    item.response = run.run(item)
-                except FhirError as exc:
-                    raise _prefixed(exc, item) from exc
-            for item in items:
-                if item.deferred:
-                    try:
-                        run.finish_deferred(item)
-                    except FhirError as exc:
-                        raise _prefixed(exc, item) from exc
-            WriteRecord.objects.bulk_create(run.pending or [], batch_size=500)
-            record_many(audit.event(ctx.request, ctx.caller, 200) for audit in run.audits)
+        try:
+            _transaction(run, items)
+        except FhirError:
+            # Everything else rolled back (and nothing was returned but the OperationOutcome); the entry that
+            # failed is audited as it would be alone, a refusal included.
+            if run.refused is not None:
+                record_many([run.refused[0].event(ctx.request, ctx.caller, run.refused[1])])
+            raise
     else:
         for item in _order(items):
             try:
@@ -404,8 +421,8 @@ def do_bundle(ctx: Context) -> HttpResponse:
                     item.response = run.run(item)
             except FhirError as exc:
                 item.response = _error_entry(_prefixed(exc, item))
-        record_many(audit.event(ctx.request, ctx.caller, 200) for audit in run.audits)
-    people = {a.person for a in run.audits if a.person is not None}
+        record_many(audit.event(ctx.request, ctx.caller, status) for audit, status in run.audits)
+    people = {a.person for a, status in run.audits if a.person is not None and status < 400}
     if len(people) == 1:
         ctx.entry.person = next(iter(people))
     ctx.entry.detail["people"] = [str(p) for p in list(people)[:200]]

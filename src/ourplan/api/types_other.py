@@ -8,18 +8,18 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from ourplan.api import extensions as X
-from ourplan.api import out_audit, out_messaging, out_recall, out_support, writes_directory
+from ourplan.api import out_audit, out_messaging, out_recall, out_support, writes_directory, writes_questionnaire
 from ourplan.api.access import visible_people
 from ourplan.api.auth import Caller
 from ourplan.api.models import WriteRecord
 from ourplan.api.resource_type import CREATE_ONLY, Link, ResourceType, choice_q, everyone, of_people
 from ourplan.api.search import SearchParam, as_uuid, common_params, date_q, reference_q, string_q, token
-from ourplan.api.sensitivity import visible_sensitive
+from ourplan.api.sensitivity import hidden_writes_q, is_hidden_write, visible_sensitive
 from ourplan.api.types_people import patient_param
 from ourplan.api.types_sharing import record_keepers
 from ourplan.core.models import AccessBasis, AuditAction, AuditEvent
 from ourplan.messaging.models import Communication
-from ourplan.people.access import people_for
+from ourplan.people.access import Grant, people_for
 from ourplan.people.models import Person
 from ourplan.recall.models import Appointment, AppointmentKind, QuestionnaireResponse
 from ourplan.support.models import Referral, Service
@@ -87,7 +87,12 @@ def _provenance(caller: Caller) -> QuerySet[WriteRecord]:
     mine = Q(person_id_ref__in=visible_people(caller).values("public_id"))
     # Writes to directory data (a HealthcareService) belong to no person: staff and system clients see them.
     directory = Q(person_id_ref__isnull=True) if caller.context != "patient" else Q(pk__in=[])
-    return WriteRecord.objects.filter(mine | directory)
+    return WriteRecord.objects.filter(mine | directory).exclude(hidden_writes_q(caller))
+
+
+def _provenance_permits(caller: Caller, row: WriteRecord, grant: Grant) -> bool:
+    """The row-level form of the sensitive rule in _provenance."""
+    return not is_hidden_write(row.resource_type, row.resource_id, grant.sees_sensitive)
 
 
 def _target_q(value: str) -> Q:
@@ -122,6 +127,7 @@ TYPES = (
         sorts={"_lastUpdated": "updated_at", "authored": "authored_at"},
         profile=out_recall.UK_CORE + "QuestionnaireResponse",
         select_related=("person", "recorded_by__practitioner"),
+        interactions=CREATE_ONLY, writer=writes_questionnaire.QUESTIONNAIRE_RESPONSE,
         links=(Link("patient", "Patient", "person"), Link("subject", "Patient", "person"),
                Link("questionnaire", "Questionnaire", "questionnaire", by_public_id=True)),
     ),
@@ -159,7 +165,8 @@ TYPES = (
         links=(Link("patient", "Patient", "person"),),
     ),
     ResourceType(
-        "ServiceRequest", Referral, out_support.service_request, of_people(Referral), "person",
+        "ServiceRequest", Referral, out_support.service_request, visible_sensitive("ServiceRequest", Referral),
+        "person",
         common_params([
             patient_param("person__public_id", "Whose referral: Patient/<id>"),
             patient_param("person__public_id", "Whose referral: Patient/<id>", name="subject"),
@@ -238,7 +245,8 @@ TYPES = (
             SearchParam("recorded", "date", "When (prefixes eq, ne, lt, le, gt, ge)", date_q("recorded", "recorded")),
         )},
         sorts={"recorded": "recorded"}, interactions=("read", "search-type"), person_ref="person_id_ref",
-        profile=out_audit.UK_CORE + "Provenance", select_related=("agent_user__practitioner", "organisation"),
+        permits=_provenance_permits, profile=out_audit.UK_CORE + "Provenance",
+        select_related=("agent_user__practitioner", "organisation"),
         documentation="Read-only: one per resource version written over the API (decision 0009).",
     ),
 )

@@ -1,16 +1,17 @@
-"""CareTeam, Consent and Task in the resource table (read-only: see api.out_sharing)."""
+"""CareTeam, Consent and Task in the resource table (written through api.writes_sharing)."""
 
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from ourplan.api import out_sharing
+from ourplan.api import out_sharing, writes_sharing
 from ourplan.api.access import visible_people
 from ourplan.api.auth import Caller
-from ourplan.api.resource_type import Link, ResourceType, choice_q, of_people
+from ourplan.api.resource_type import READ_INTERACTIONS, WRITE_INTERACTIONS, Link, ResourceType, choice_q, of_people
 from ourplan.api.search import SearchParam, common_params, date_q, reference_q
 from ourplan.api.sensitivity import visible_sensitive
 from ourplan.api.types_people import patient_param
+from ourplan.coordination.access import assigned_to_q, may_see
 from ourplan.coordination.models import Task
 from ourplan.core.models import AccessBasis
 from ourplan.people.access import Grant, people_for
@@ -49,6 +50,23 @@ def _team_member(value: str) -> Q:
             | reference_q("members__organisation__public_id", "Organization")(value))
 
 
+
+def _visible_tasks(caller: Caller) -> QuerySet[Task]:
+    """Tasks as the website shows them (coordination.access): all of them for the practice (and system
+    clients), the person's own tasks and the steps of their plan for the person, and only the tasks given to
+    them for a carer or a care-team member from another organisation."""
+    tasks = visible_sensitive("Task", Task)(caller)
+    if caller.context == "system":
+        return tasks
+    user = caller.token.user
+    direct = people_for(user, bases={AccessBasis.DIRECT_CARE, AccessBasis.EMERGENCY})
+    own = Q(person__user=user) & (Q(for_person=True) | Q(action__isnull=False))
+    return tasks.filter(Q(person__in=direct) | own | assigned_to_q(user))
+
+
+def _task_permits(caller: Caller, task: Task, given: Grant) -> bool:
+    return caller.context == "system" or may_see(caller.token.user, task, given)
+
 TYPES = (
     ResourceType(
         "CareTeam", CareTeam, out_sharing.care_team, of_people(CareTeam), "person",
@@ -60,7 +78,7 @@ TYPES = (
         ]),
         sorts={"_lastUpdated": "updated_at"}, profile=out_sharing.UK_CORE + "CareTeam",
         links=(Link("patient", "Patient", "person"), Link("subject", "Patient", "person")),
-        prepare=_prepare_teams,
+        prepare=_prepare_teams, interactions=READ_INTERACTIONS + WRITE_INTERACTIONS, writer=writes_sharing.CARE_TEAM,
     ),
     ResourceType(
         "Consent", Consent, out_sharing.consent, _consents, "person",
@@ -72,13 +90,13 @@ TYPES = (
                         date_q("starts_at", "date")),
         ]),
         sorts={"_lastUpdated": "updated_at", "date": "starts_at"}, profile=out_sharing.UK_CORE + "Consent",
-        permits=record_keepers,
+        permits=record_keepers, interactions=READ_INTERACTIONS + WRITE_INTERACTIONS, writer=writes_sharing.CONSENT,
         select_related=("person__practice", "related_person", "staff_member__practitioner",
                         "staff_member__organisation", "organisation"),
         links=(Link("patient", "Patient", "person"),),
     ),
     ResourceType(
-        "Task", Task, out_sharing.task, visible_sensitive("Task", Task), "person",
+        "Task", Task, out_sharing.task, _visible_tasks, "person",
         common_params([
             patient_param("person__public_id", "Whose task: Patient/<id>"),
             patient_param("person__public_id", "Whose task: Patient/<id>", name="for"),
@@ -99,7 +117,8 @@ TYPES = (
                         date_q("due_date", "period", date_only=True)),
         ]),
         sorts={"_lastUpdated": "updated_at", "authored-on": "created_at", "period": "due_date"},
-        profile=out_sharing.UK_CORE + "Task",
+        profile=out_sharing.UK_CORE + "Task", interactions=READ_INTERACTIONS + WRITE_INTERACTIONS,
+        writer=writes_sharing.TASK, permits=_task_permits,
         select_related=("person", "plan", "goal", "created_by__practitioner",
                         *(f"assignee__{m}" for m in MEMBER)),
         links=(Link("patient", "Patient", "person"), Link("for", "Patient", "person"),

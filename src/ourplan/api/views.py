@@ -12,7 +12,7 @@ from django.db import DataError, IntegrityError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from ourplan.api import everything, export, history, interactions, openapi, transactions
+from ourplan.api import everything, export, history, interactions, oauth, openapi, transactions
 from ourplan.api.audit import RequestAudit, denied
 from ourplan.api.auth import Caller, authenticate
 from ourplan.api.capability import capability_statement
@@ -37,8 +37,12 @@ def endpoint(request: HttpRequest, path: str = "") -> HttpResponse:
     caller: Caller | None = None
     status = 500
     try:
-        fmt = wanted_format(request)
         parts = [p for p in path.split("/") if p]
+        # Before the FHIR format is negotiated: OAuth2 answers are plain JSON whatever Accept says.
+        token_service = oauth.route(request, parts, _base(request))
+        if token_service is not None:
+            return token_service  # audited by api.oauth itself
+        fmt = wanted_format(request)
         public = _public(request, parts, fmt)
         if public is not None:
             return public
@@ -181,4 +185,4 @@ def _history(ctx: Context, rt: ResourceType, raw_id: str) -> HttpResponse:
     obj, found = interactions.visible_object(ctx.caller, rt, raw_id, ctx.entry)
     ctx.entry.basis = found
     ctx.entry.detail["history"] = True
-    return render(history.bundle(rt, obj, ctx.base), ctx.fmt)
+    return render(history.bundle(ctx.caller, rt, obj, ctx.base), ctx.fmt)

@@ -161,7 +161,8 @@ def _target(res: Any) -> dict[str, Any]:
 
 
 def goal_fields(res: Any) -> dict[str, Any]:
-    """Every Goal field Ourplan stores, from the resource (absent elements give the field's empty value)."""
+    """Every Goal field Ourplan stores, from the resource (absent elements give the field's empty value,
+    except the sensitive flag, which is left out unless its extension is sent)."""
     if res.lifecycleStatus not in LifecycleStatus.values:
         raise FhirError(422, f"Goal.lifecycleStatus '{res.lifecycleStatus}' is not a goal-status code",
                         code="code-invalid", expression=["Goal.lifecycleStatus"])
@@ -176,7 +177,7 @@ def goal_fields(res: Any) -> dict[str, Any]:
         if category:
             break
     sensitive = X.find(res.extension, X.GOAL_SENSITIVE)
-    return {
+    fields = {
         "person_words": words,
         "clinical_translation": "\n\n".join(_text(n.text) for n in res.note or [] if n.text),
         "category": category or GoalCategory.HEALTH,
@@ -189,8 +190,13 @@ def goal_fields(res: Any) -> dict[str, Any]:
         "achievement_status": achievement or "",
         **_gas(res),
         "progress_notes": _string_extension(res, X.GOAL_PROGRESS_NOTES),
-        "sensitive": bool(sensitive is not None and sensitive.valueBoolean),
     }
+    if sensitive is not None:
+        # Only an explicit extension changes the flag. A system that does not know Ourplan's extension sends
+        # the goal back without it, and that must not quietly make a sensitive goal visible to everyone the
+        # person shares with (do_update_goal keeps the fields it is not given; a new goal starts unflagged).
+        fields["sensitive"] = bool(sensitive.valueBoolean)
+    return fields
 
 
 class GoalWriter:
@@ -236,6 +242,7 @@ class PlanFields:
     about: dict[str, str]
     plan: dict[str, Any]
     activities: list[Any]
+    words: str  # the plan's own title or description, for activities that name no goal
 
 
 def _reviewer(ref: Any, person: Person) -> StaffMember:
@@ -291,7 +298,7 @@ def plan_fields(res: Any, person: Person) -> PlanFields:
         "review_responsible": _reviewer(responsible.valueReference, person) if responsible is not None else None,
         "shared_with_person": shared.valueBoolean is not False if shared is not None else True,
     }
-    return PlanFields(about, plan, [a for a in res.activity or [] if a.detail is not None])
+    return PlanFields(about, plan, [a for a in res.activity or [] if a.detail is not None], _plan_words(res))
 
 
 def _action_fields(detail: Any, path: str) -> dict[str, Any]:
@@ -312,8 +319,11 @@ def _action_fields(detail: Any, path: str) -> dict[str, Any]:
     how_often = sub_text("how-often")
     if not extra and detail.scheduledString:
         when = _text(detail.scheduledString)
+    if not extra and not how_often:
+        how_often = _when_from_timing(detail)
     return {
-        "what": _text(detail.description), "when": when, "where": _text(getattr(detail.location, "display", None)),
+        "what": _text(detail.description) or _coded_what(detail), "when": when,
+        "where": _text(getattr(detail.location, "display", None)),
         "how_often": how_often,
         "who_helps": next((_text(p.display) for p in detail.performer or [] if p.display), ""),
         "helper_kind": kind, "barriers": sub_text("barriers"), "solutions": sub_text("solutions"),
@@ -321,21 +331,90 @@ def _action_fields(detail: Any, path: str) -> dict[str, Any]:
     }
 
 
-def _activity_goal(plan: CarePlan, detail: Any, path: str) -> Goal:
+def _coded_what(detail: Any) -> str:
+    """An activity with no description says what it is by its code (UK Core's example: "Body weight")."""
+    concept = detail.code
+    if concept is None:
+        return ""
+    return _text(concept.text) or next((_text(c.display) for c in concept.coding or [] if c.display), "")
+
+
+def _activity_goal(plan: CarePlan, detail: Any, path: str, unlinked: UnlinkedGoal) -> Goal:
     refs = detail.goal or []
-    key = None
-    if refs:
-        parts = [p for p in _text(refs[0].reference).split("/") if p]
-        key = as_uuid(parts[-1]) if len(parts) >= 2 and parts[-2] == "Goal" else None
+    if not refs:
+        return unlinked.goal(path)
+    parts = [p for p in _text(refs[0].reference).split("/") if p]
+    key = as_uuid(parts[-1]) if len(parts) >= 2 and parts[-2] == "Goal" else None
     goal = plan.goals.filter(public_id=key).first() if key else None
     if goal is None:
-        raise FhirError(422, "Each activity.detail names a Goal of this plan in detail.goal: an action is a step "
-                        "towards one of the plan's goals", code="business-rule", expression=[f"{path}.goal"])
+        raise FhirError(422, "activity.detail.goal must name a Goal of this plan: an action is a step towards one "
+                        "of the plan's goals", code="business-rule", expression=[f"{path}.goal"])
     return goal
 
 
-def apply_activities(caller: Caller, plan: CarePlan, activities: list[Any], basis: AccessBasis) -> None:
-    """Add the activities without an id of an existing action; change those with one."""
+@dataclass
+class UnlinkedGoal:
+    """Where activities that name no goal go. Ourplan keeps every action as a step towards a goal, and
+    another system's plan may list activities with none (the UK Core example does). Rather than refuse
+    the plan or invent a goal, they go under one proposed goal whose words are the sending plan's own
+    title or description, with a note saying so and naming the sender, for the team to agree (or reword)
+    with the person. Made once per write, and only if an activity needs it."""
+
+    caller: Caller
+    plan: CarePlan
+    words: str | None  # None: not offered (an update, where the plan's goals exist to be named)
+    basis: AccessBasis
+    made: Goal | None = None
+
+    def goal(self, path: str) -> Goal:
+        if self.made is not None:
+            return self.made
+        if self.words is None:
+            raise FhirError(422, "Each new activity.detail names a Goal of this plan in detail.goal: an action is a "
+                            "step towards one of the plan's goals", code="business-rule",
+                            expression=[f"{path}.goal"])
+        if not self.words:
+            raise FhirError(422, "This activity names no goal (detail.goal), and the CarePlan has no title or "
+                            "description to hold it under: an action is a step towards one of the plan's goals",
+                            code="business-rule", expression=[f"{path}.goal"])
+        note = (f"{UNLINKED_NOTE} {self.caller.token.name}: these are the plan's words, not the person's. Its "
+                "activities named no goal. Agree the goal with the person, in their words.")
+        try:
+            self.made = actions.do_add_goal(self.caller.user, self.plan, {
+                "person_words": self.words[:500], "clinical_translation": note,
+                "lifecycle_status": LifecycleStatus.PROPOSED}, basis=self.basis)
+        except ActionError as exc:
+            raise refused(exc, GOAL_PATHS, "CarePlan") from exc
+        return self.made
+
+
+UNLINKED_NOTE = "From the care plan sent by"
+
+
+def _plan_words(res: Any) -> str:
+    texts = [_text(res.title), _text(res.description),
+             *(_text(c.text) for c in res.category or [])]
+    return next((t for t in texts if t), "")
+
+
+def _when_from_timing(detail: Any) -> str:
+    """A simple repeat (frequency per period) in words, e.g. "1 time every 1 d" -> "once a day"."""
+    repeat = getattr(detail.scheduledTiming, "repeat", None) if detail.scheduledTiming is not None else None
+    if repeat is None or repeat.frequency is None or repeat.period is None or not repeat.periodUnit:
+        return ""
+    units = {"s": "second", "min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "a": "year"}
+    unit = units.get(str(repeat.periodUnit), str(repeat.periodUnit))
+    times = {1: "once", 2: "twice"}.get(int(repeat.frequency), f"{repeat.frequency} times")
+    every = f"a {unit}" if Decimal(str(repeat.period)) == 1 else f"every {repeat.period} {unit}s"
+    return f"{times} {every}"
+
+
+def apply_activities(caller: Caller, plan: CarePlan, activities: list[Any], basis: AccessBasis,
+                     words: str | None = None) -> None:
+    """Add the activities without an id of an existing action; change those with one. When a plan is
+    created (`words` given), activities that name no goal go under one goal made from the plan's own words
+    (`UnlinkedGoal`); on update each new activity must name one of the plan's goals."""
+    unlinked = UnlinkedGoal(caller, plan, words, basis)
     for index, item in enumerate(activities):
         path = f"CarePlan.activity[{index}].detail"
         fields = _action_fields(item.detail, path)
@@ -343,7 +422,7 @@ def apply_activities(caller: Caller, plan: CarePlan, activities: list[Any], basi
         existing = GoalAction.objects.filter(goal__plan=plan, public_id=key).first() if key else None
         try:
             if existing is None:
-                goal = _activity_goal(plan, item.detail, path)
+                goal = _activity_goal(plan, item.detail, path, unlinked)
                 status = fields.pop("status")
                 action = actions.do_add_action(caller.user, goal, fields, basis=basis)
                 if status == GoalAction.Status.COMPLETED:
@@ -399,7 +478,7 @@ class CarePlanWriter:
                                 expression=["CarePlan.subject"]) from exc
             _set_plan(caller, plan, fields, plan.version, found, "Plan written by another system")
             if fields.activities:
-                apply_activities(caller, plan, fields.activities, found)
+                apply_activities(caller, plan, fields.activities, found, fields.words)
             if isinstance(res.created, datetime) and res.created < timezone.now():
                 # A plan started elsewhere keeps when it was started (CarePlan.created).
                 CarePlan.objects.filter(pk=plan.pk).update(created_at=aware(res.created))
@@ -416,6 +495,7 @@ class CarePlanWriter:
         with transaction.atomic():
             lock_version(CarePlan, plan, version)
             _set_plan(caller, plan, fields, version, found, "Plan changed by another system")
+            # No words for unlinked activities on update: the plan's goals exist, so an activity names one.
             apply_activities(caller, plan, fields.activities, found)
         plan.refresh_from_db()
         return Written(plan, person, found, False)

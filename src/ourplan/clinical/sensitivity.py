@@ -32,7 +32,18 @@ def sensitive_condition_q(prefix: str = "") -> Q:
 
 
 def sensitive_goal_q(prefix: str = "") -> Q:
-    return Q(**{f"{prefix}sensitive": True})
+    """Goals marked sensitive, and goals that give a sensitive condition away: linked to the depression or
+    SMI register, or with a mood-score target."""
+    q = Q(**{f"{prefix}sensitive": True}) | Q(**{f"{prefix}measure__in": sorted(SENSITIVE_MEASURES)})
+    for key in sorted(SENSITIVE_REGISTERS):
+        # `registers` is a JSON list of register keys; matching the quoted key works on SQLite and PostgreSQL.
+        q |= Q(**{f"{prefix}registers__icontains": f'"{key}"'})
+    return q
+
+
+def is_sensitive_goal(sensitive: bool, measure: str, registers: list[str] | None) -> bool:
+    """The same rule for one goal (a model row or a plan snapshot's goal)."""
+    return bool(sensitive or measure in SENSITIVE_MEASURES or set(registers or ()) & SENSITIVE_REGISTERS)
 
 
 def sensitive_questionnaire_q(prefix: str = "") -> Q:

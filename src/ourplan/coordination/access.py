@@ -31,8 +31,11 @@ def is_assignee(user: Any, task: Task) -> bool:
 
 
 def may_see(user: Any, task: Task, grant: Grant) -> bool:
-    if grant.basis in (AccessBasis.DIRECT_CARE, AccessBasis.SELF, AccessBasis.EMERGENCY):
+    if grant.basis in (AccessBasis.DIRECT_CARE, AccessBasis.EMERGENCY):
         return True
+    if grant.basis == AccessBasis.SELF:
+        # The person's own tasks and the steps of their plan; the team's internal work is written for staff.
+        return task.for_person or task.action_id is not None
     return is_assignee(user, task)
 
 

@@ -41,7 +41,9 @@ def do_create_task(
                           field="title")
     if len(description) > MAX_TEXT:
         raise ActionError(f"Keep the details to {MAX_TEXT} characters", field="description")
-    if due_date is not None and due_date > timezone.localdate() + timedelta(days=MAX_DAYS_AHEAD):
+    # (A review task's date is the plan's agreed review date, checked when the plan was agreed.)
+    if due_date is not None and kind != Task.Kind.REVIEW and due_date > timezone.localdate() + timedelta(
+            days=MAX_DAYS_AHEAD):
         raise ActionError("The due date is too far ahead: choose one within 3 years", field="due_date")
     if for_person == (assignee is not None):
         raise ActionError("Choose who will do it: a member of the care team, or the person", field="assignee")

@@ -42,7 +42,7 @@ def for_person_page(person: Person, user: Any, grant: Grant) -> list[Task]:
         tasks = tasks.filter(Q(for_person=True) | Q(action__isnull=False))
     elif grant.basis not in (AccessBasis.DIRECT_CARE, AccessBasis.EMERGENCY):
         tasks = tasks.filter(assigned_to_q(user))
-    return list(tasks.order_by("status", "due_date", "created_at"))
+    return hide_sensitive_goals(list(tasks.order_by("status", "due_date", "created_at")), user)
 
 
 def for_plan_page(person: Person, user: Any, grant: Grant) -> list[Task]:
@@ -54,4 +54,23 @@ def for_plan_page(person: Person, user: Any, grant: Grant) -> list[Task]:
         mine_ids = set(Task.objects.filter(assigned_to_q(user), person=person).values_list("pk", flat=True))
     for t in tasks:
         t.mine = (grant.basis == AccessBasis.SELF and t.for_person) or t.pk in mine_ids  # type: ignore[attr-defined]
+    return hide_sensitive_goals(tasks, user)
+
+
+def hide_sensitive_goals(tasks: list[Task], user: Any) -> list[Task]:
+    """Drop (for display only, never saved) the goal of a task when the goal is in the sensitive section
+    and the viewer does not see that person's sensitive parts: a task can be given to someone the goal was
+    not shared with."""
+    from ourplan.clinical.sensitivity import is_sensitive_goal
+    from ourplan.people.access import people_with_sensitive_for
+
+    risky = {t.person_id for t in tasks if t.goal is not None
+             and is_sensitive_goal(t.goal.sensitive, t.goal.measure, t.goal.registers)}
+    if not risky:
+        return tasks
+    allowed = set(people_with_sensitive_for(user).filter(pk__in=risky).values_list("pk", flat=True))
+    for t in tasks:
+        if t.goal is not None and t.person_id not in allowed and is_sensitive_goal(
+                t.goal.sensitive, t.goal.measure, t.goal.registers):
+            t.goal = None
     return tasks

@@ -33,7 +33,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     view = request.GET.get("view", "mine")
     if view not in queries.VIEWS:
         view = "mine"
-    tasks = list(queries.worklist(request.user, view)[:500])
+    tasks = queries.hide_sensitive_goals(list(queries.worklist(request.user, view)[:500]), request.user)
     # A list of people's tasks is a search over their records: one audit event for the list.
     audit.record(request.user, AuditAction.SEARCH, "Task", "", basis=AccessBasis.DIRECT_CARE,  # type: ignore[arg-type]
                  request=request, detail={"path": request.path, "view": view, "count": len(tasks)})
@@ -142,6 +142,7 @@ def person_tasks(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def task_detail(request: HttpRequest, task_id: UUID) -> HttpResponse:
     write = request.method == "POST"
     task, grant = get_task_for(request, task_id, update=write)
+    queries.hide_sensitive_goals([task], request.user)
     errors: dict[str, str] = {}
     conflict = False
     if write:

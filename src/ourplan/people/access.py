@@ -4,8 +4,8 @@ PDF, htmx fragment, search and API call that touches a person goes through `peop
 
 Bases, checked in this order (the first that applies is recorded in the audit trail):
 - self: the person themselves. Sees everything.
-- direct care: staff with an active role at the person's registered GP practice. Clinical roles see the
-  sensitive sections; practice admin staff do not.
+- direct care: staff with an active role at the person's registered GP practice, sensitive sections
+  included (as in general practice records; their confidentiality duty covers them).
 - care team: a professional from ANOTHER organisation who is an active member of the person's care team
   (named, or through their organisation's membership) AND has the person's consent in force (given to
   them, or to their organisation). Sensitive sections only if that consent includes them.
@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from ourplan.core import audit
 from ourplan.core.models import AccessBasis, AuditAction
-from ourplan.core.roles import clinical_org_ids, staff_member_ids, staff_org_ids
+from ourplan.core.roles import staff_member_ids, staff_org_ids
 from ourplan.people.models import Consent, Person
 
 ALL_BASES = frozenset({AccessBasis.SELF, AccessBasis.DIRECT_CARE, AccessBasis.CARE_TEAM, AccessBasis.CONSENT,
@@ -91,7 +91,7 @@ def _q_for(user: Any, basis: AccessBasis, *, sensitive: bool = False) -> Q:
     if basis == AccessBasis.SELF:
         return Q(user=user)
     if basis == AccessBasis.DIRECT_CARE:
-        orgs = clinical_org_ids(user) if sensitive else staff_org_ids(user)
+        orgs = staff_org_ids(user)
         return Q(practice_id__in=orgs) if orgs else Q(pk__in=[])
     if basis == AccessBasis.CARE_TEAM:
         consents = _team_consents(user)
@@ -159,8 +159,7 @@ def grant_for(user: Any, person: Person) -> Grant:
     if person.user_id is not None and person.user_id == user.pk:
         return Grant(AccessBasis.SELF, can_contribute=True, sees_sensitive=True)
     if person.practice_id is not None and person.practice_id in staff_org_ids(user):
-        return Grant(AccessBasis.DIRECT_CARE, can_contribute=True,
-                     sees_sensitive=person.practice_id in clinical_org_ids(user))
+        return Grant(AccessBasis.DIRECT_CARE, can_contribute=True, sees_sensitive=True)
     found = _from_consents(AccessBasis.CARE_TEAM, _team_consents(user).filter(person=person))
     if found is None:
         found = _from_consents(AccessBasis.CONSENT, _carer_consents(user).filter(person=person))

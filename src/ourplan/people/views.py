@@ -19,7 +19,6 @@ from ourplan.clinical.terminology import REGISTERS
 from ourplan.core import audit
 from ourplan.core.decorators import staff_required
 from ourplan.core.models import AccessBasis, AuditAction
-from ourplan.core.roles import clinical_org_ids
 from ourplan.people import nhs_number
 from ourplan.people.access import (
     PERSON_BASES,
@@ -53,11 +52,6 @@ def register(request: HttpRequest) -> HttpResponse:
     # The practice's registered people, and anyone who shared their record through their care team (staff
     # outside the practice find them by name or NHS number like anyone else).
     people = people_for(request.user, bases={AccessBasis.DIRECT_CARE, AccessBasis.CARE_TEAM})
-    # Admin staff do not see the sensitive registers (depression, serious mental illness): not as tags,
-    # and not as a filter, which would reveal who is on them.
-    hidden = set() if clinical_org_ids(request.user) else set(SENSITIVE_REGISTERS)
-    if register_key in hidden:
-        register_key = ""
     if query:
         people = _search(people, query)
     if register_key in SENSITIVE_REGISTERS:
@@ -69,7 +63,7 @@ def register(request: HttpRequest) -> HttpResponse:
         people = people.filter(pk__in=Condition.objects.filter(
             register=register_key, clinical_status="active").values("person_id"))
     people = people.order_by("family_name", "given_name", "id").prefetch_related(
-        Prefetch("conditions", queryset=Condition.objects.exclude(register="").exclude(register__in=hidden)
+        Prefetch("conditions", queryset=Condition.objects.exclude(register="")
                  .exclude(Q(register__in=SENSITIVE_REGISTERS)
                           & ~Q(person__in=people_with_sensitive_for(request.user).values("pk")))
                  .filter(clinical_status="active"), to_attr="register_conditions")
@@ -79,7 +73,7 @@ def register(request: HttpRequest) -> HttpResponse:
                  request=request, detail={"q": query, "condition": register_key, "page": page.number})
     context = {
         "page_title": "Register", "nav": "register", "page": page, "query": query,
-        "register_key": register_key, "registers": [r for r in REGISTERS.values() if r.key not in hidden],
+        "register_key": register_key, "registers": REGISTERS.values(),
         # Alerts lead the page staff land on, so a safety alert is seen the same day.
         "alerts": [] if request.headers.get("HX-Request") else list(open_alerts_for(request.user)[:20]),
     }

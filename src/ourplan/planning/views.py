@@ -14,12 +14,13 @@ from django.views.decorators.http import require_POST
 
 from ourplan.clinical import charts
 from ourplan.clinical.results import overview
+from ourplan.clinical.sensitivity import is_sensitive_goal
 from ourplan.core.decorators import staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis
 from ourplan.people import access as people_access
-from ourplan.people.access import PersonAccess, get_person_for, own_person
-from ourplan.people.models import Consent, Person
+from ourplan.people.access import Grant, PersonAccess, get_person_for, own_person
+from ourplan.people.models import Person
 from ourplan.planning import actions, agenda, highlights, smart, snapshot
 from ourplan.planning.forms import (
     AboutForm,
@@ -51,18 +52,25 @@ STAFF_BASES = {AccessBasis.DIRECT_CARE}
 MY_BASES = {AccessBasis.SELF, AccessBasis.CONSENT}
 
 
-def _access(request: HttpRequest, public_id: UUID, side: str) -> PersonAccess:
+def _access(request: HttpRequest, public_id: UUID, side: str, *, write: bool = False,
+            goal: Goal | bool | None = True) -> PersonAccess:
+    """The person, for reading or (write) changing their plan. A carer changes it only if the person's
+    consent lets them contribute; a goal (or an action's goal) in the sensitive section only for those who
+    see it. Passing goal=None means the goal asked for does not exist. Every refusal is audited as one."""
+    def allow(grant: Grant) -> bool:
+        if goal is None:
+            return False
+        if isinstance(goal, Goal) and not grant.sees_sensitive:
+            return not is_sensitive_goal(goal.sensitive, goal.measure, goal.registers)
+        return True
+
     return get_person_for(request, public_id, bases=STAFF_BASES if side == "staff" else MY_BASES,
-                          entity_type="CarePlan")
+                          entity_type="CarePlan", require_contribute=write, allow=allow)
 
 
 def _may_edit(request: HttpRequest, access: PersonAccess) -> bool:
     """Staff and the person may edit; a carer only if the person's consent lets them contribute."""
-    if access.basis != AccessBasis.CONSENT:
-        return True
-    return Consent.objects.filter(Consent.in_force_q(), person=access.person,
-                                  related_person__user_id=request.user.pk or 0, related_person__active=True,
-                                  can_contribute=True).exists()
+    return access.can_contribute
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -233,9 +241,7 @@ def history(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
 
 @login_required
 def about_edit(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    if not _may_edit(request, access):
-        raise Http404("Not found")
+    access = _access(request, public_id, side, write=True)
     plan = _plan(access.person)
     context = _base(access, side, plan=plan)
     if request.method != "POST":
@@ -282,9 +288,7 @@ def _goal_context(form: Any, goal: Goal | None) -> dict[str, Any]:
 
 @login_required
 def goal_new(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    if not _may_edit(request, access):
-        raise Http404("Not found")
+    access = _access(request, public_id, side, write=True)
     plan = _plan(access.person)
     context = _base(access, side, plan=plan, registers=sorted({c.register for c in access.person.conditions.all()
                                                                if c.register and c.is_active}))
@@ -310,21 +314,27 @@ def goal_new(request: HttpRequest, public_id: UUID, side: str) -> HttpResponse:
                     {**context, **_goal_context(form, None)}, saved=False)
 
 
-def _goal_for(person: Person, goal_id: UUID) -> Goal:
-    return get_object_or_404(Goal.objects.select_related("plan"), public_id=goal_id, plan__person=person)
+def _goal_for(person_id: UUID, goal_id: UUID) -> Goal | None:
+    return Goal.objects.select_related("plan").filter(public_id=goal_id, plan__person__public_id=person_id).first()
+
+
+def _action_for(person_id: UUID, action_id: UUID) -> GoalAction | None:
+    return (GoalAction.objects.select_related("goal__plan")
+            .filter(public_id=action_id, goal__plan__person__public_id=person_id).first())
 
 
 @login_required
 def goal_edit(request: HttpRequest, public_id: UUID, goal_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    goal = _goal_for(access.person, goal_id)
+    showing = request.method != "POST" and bool(request.GET.get("show"))
+    found = _goal_for(public_id, goal_id)
+    access = _access(request, public_id, side, write=not showing, goal=found)
+    assert found is not None
+    goal = found
     context = _base(access, side, registers=sorted({c.register for c in access.person.conditions.all()
                                                     if c.register and c.is_active}))
-    if request.method != "POST" and request.GET.get("show"):
+    if showing:
         return render(request, "planning/_goal.jinja", {**context, "g": snapshot.goal_for_display(goal),
                                                         "may_edit": _may_edit(request, access)})
-    if not _may_edit(request, access):
-        raise Http404("Not found")
     form_class = _goal_form_class(side)
     if request.method != "POST":
         form = form_class(initial={"version": goal.version, **{f: getattr(goal, f) for f in form_class.Meta.fields}})
@@ -361,10 +371,10 @@ def _action_form_class(side: str) -> type[ActionForm] | type[PersonActionForm]:
 
 @login_required
 def action_new(request: HttpRequest, public_id: UUID, goal_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    if not _may_edit(request, access):
-        raise Http404("Not found")
-    goal = _goal_for(access.person, goal_id)
+    found = _goal_for(public_id, goal_id)
+    access = _access(request, public_id, side, write=True, goal=found)
+    assert found is not None
+    goal = found
     context = _base(access, side, goal=goal, action=None)
     form_class = _action_form_class(side)
     if request.method != "POST":
@@ -383,17 +393,12 @@ def action_new(request: HttpRequest, public_id: UUID, goal_id: UUID, side: str) 
     return _action_form_response(request, side, access.person, {**context, "form": form})
 
 
-def _action_for(person: Person, action_id: UUID) -> GoalAction:
-    return get_object_or_404(GoalAction.objects.select_related("goal__plan"), public_id=action_id,
-                             goal__plan__person=person)
-
-
 @login_required
 def action_edit(request: HttpRequest, public_id: UUID, action_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    if not _may_edit(request, access):
-        raise Http404("Not found")
-    action = _action_for(access.person, action_id)
+    found = _action_for(public_id, action_id)
+    access = _access(request, public_id, side, write=True, goal=found.goal if found else None)
+    assert found is not None
+    action = found
     context = _base(access, side, goal=action.goal, action=action)
     form_class = _action_form_class(side)
     if request.method != "POST":
@@ -424,10 +429,10 @@ def action_edit(request: HttpRequest, public_id: UUID, action_id: UUID, side: st
 @login_required
 @require_POST
 def action_mark(request: HttpRequest, public_id: UUID, action_id: UUID, side: str) -> HttpResponse:
-    access = _access(request, public_id, side)
-    if not _may_edit(request, access):
-        raise Http404("Not found")
-    action = _action_for(access.person, action_id)
+    found = _action_for(public_id, action_id)
+    access = _access(request, public_id, side, write=True, goal=found.goal if found else None)
+    assert found is not None
+    action = found
     actions.do_mark_action(request.user, action, request.POST.get("done") == "1",  # type: ignore[arg-type]
                            basis=access.basis)
     return _respond(request, side, access.person, "planning/_goal.jinja", _base(

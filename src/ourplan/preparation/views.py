@@ -7,6 +7,7 @@ the top), a practice overview with batch jobs, job progress, and the prompt-shee
 
 from __future__ import annotations
 
+import copy
 from typing import Any, cast
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from ourplan.clinical.sensitivity import is_sensitive_measure
 from ourplan.core import audit
 from ourplan.core.decorators import refuse, staff_required
 from ourplan.core.errors import ActionError, EditConflict
@@ -90,11 +92,22 @@ def _person_urls(access: PersonAccess) -> dict[str, str]:
             "pdf": reverse("preparation:shared_letter", kwargs=kwargs)}
 
 
+def _for_viewer(pack: PreparationPack | None, access: PersonAccess) -> PreparationPack | None:
+    """The pack as this viewer may see it: without mood and anxiety scores for someone not shared the
+    sensitive parts (a carer). A copy, never saved."""
+    if pack is None or access.sees_sensitive:
+        return pack
+    shown = copy.copy(pack)
+    shown.content = {**pack.content, "results": [r for r in pack.content.get("results", [])
+                                                 if not is_sensitive_measure(r.get("key", ""))]}
+    return shown
+
+
 def _person_pack(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type="PreparationPack")
     person = access.person
     cycle = _open_cycle(person)
-    pack = _pack(cycle)
+    pack = _for_viewer(_pack(cycle), access)
     role = _role_for(request, access)
     questions = _questions(pack, person)
     answers = list(PromptSheetAnswer.objects.filter(cycle=cycle)) if cycle is not None else []
@@ -159,7 +172,7 @@ def _letter_response(
 ) -> HttpResponse:
     access = get_person_for(request, public_id, bases=bases, entity_type="PreparationPack",
                             audit_action=AuditAction.DOWNLOAD)
-    pack = _pack(_open_cycle(access.person))
+    pack = _for_viewer(_pack(_open_cycle(access.person)), access)
     if pack is None:
         raise Http404("Not found")
     large = {"1": True, "0": False}.get(request.GET.get("large", ""))

@@ -23,6 +23,7 @@ from ourplan.clinical.sensitivity import SENSITIVE_QUESTIONNAIRES
 from ourplan.core.decorators import refuse, staff_required
 from ourplan.core.errors import ActionError, EditConflict
 from ourplan.core.models import AccessBasis, User
+from ourplan.core.roles import clinical_org_ids
 from ourplan.people.access import PersonAccess, get_person_for, own_person, people_for
 from ourplan.people.models import Person
 from ourplan.planning.actions import PlanConflict
@@ -67,12 +68,14 @@ def _staff(request: HttpRequest, public_id: UUID, entity_type: str = "PlanReview
 
 
 def _clinical(request: HttpRequest, public_id: UUID, entity_type: str = "PlanReview") -> PersonAccess:
-    """Review mode shows and changes every goal, sensitive ones included, so it is for clinical staff at the
-    practice (direct care with the sensitive sections); practice admin staff are refused like anyone else."""
-    return get_person_for(request, public_id, bases=STAFF_BASES, entity_type=entity_type, require_sensitive=True)
+    """Review mode scores and changes every goal: clinical work, for clinical staff at the person's practice
+    (practice admin staff are refused like anyone else)."""
+    clinical = clinical_org_ids(request.user)
+    return get_person_for(request, public_id, bases=STAFF_BASES, entity_type=entity_type, require_sensitive=True,
+                          allow=lambda grant: grant.basis != AccessBasis.DIRECT_CARE or bool(clinical))
 
 
-def _home_context(access: PersonAccess, **extra: Any) -> dict[str, Any]:
+def _home_context(access: PersonAccess, clinical: bool = True, **extra: Any) -> dict[str, Any]:
     person = access.person
     return {
         "person": person, "nav": "register", "page_title": f"Review: {person.display_name}",
@@ -81,7 +84,7 @@ def _home_context(access: PersonAccess, **extra: Any) -> dict[str, Any]:
         "offer": actions.current_offer(person),
         "offers": list(OfferStatus.objects.filter(person=person).select_related("recorded_by")[:10]),
         "responses": progress.staff_responses(person, sensitive=access.sees_sensitive),
-        "may_review": access.sees_sensitive,
+        "may_review": access.sees_sensitive and clinical,
         "start_form": StartReviewForm(initial={"kind": ReviewKind.FORMAL}), "offer_form": OfferForm(),
         "kinds": ReviewKind.choices, "offer_codes": OfferCode.choices, "describe": gas.describe, **extra,
     }
@@ -90,7 +93,7 @@ def _home_context(access: PersonAccess, **extra: Any) -> dict[str, Any]:
 @staff_required
 def review_home(request: HttpRequest, public_id: UUID) -> HttpResponse:
     access = _staff(request, public_id)
-    return render(request, "review/home.jinja", _home_context(access))
+    return render(request, "review/home.jinja", _home_context(access, bool(clinical_org_ids(request.user))))
 
 
 @staff_required
@@ -122,7 +125,8 @@ def offer(request: HttpRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Offer status recorded")
             return redirect(reverse("review:home", args=[public_id]) + "#offer")
-    return render(request, "review/home.jinja", _home_context(access, offer_form=form), status=400)
+    clinical = bool(clinical_org_ids(request.user))
+    return render(request, "review/home.jinja", _home_context(access, clinical, offer_form=form), status=400)
 
 
 @staff_required

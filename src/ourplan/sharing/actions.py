@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ourplan.core import audit
@@ -29,6 +30,12 @@ def role_for(staff: StaffMember) -> str:
     if staff.job_title.lower().startswith(("gp", "doctor", "dr")):
         return MemberRole.GP
     return MemberRole.PRACTICE_NURSE
+
+
+def _touch(team: CareTeam) -> None:
+    """A change of members is a change of the team: its version moves, so a stale edit elsewhere (the FHIR
+    API's If-Match) is refused rather than overwriting it."""
+    CareTeam.objects.filter(pk=team.pk).update(version=F("version") + 1, updated_at=timezone.now())
 
 
 def active_members(person: Person) -> list[CareTeamMember]:
@@ -68,6 +75,7 @@ def do_add_member(
         team=team, staff_member=staff_member, organisation=None if staff_member else organisation,
         related_person=related_person, role=role, contact=contact.strip(), added_by=actor,
     )
+    _touch(team)
     _audit(actor, AuditAction.CREATE, "CareTeamMember", member.public_id, person, basis, role=role,
            member=member.name)
     return member
@@ -82,6 +90,7 @@ def do_remove_member(actor: User | None, member: CareTeamMember, *,
         member.left_at, member.removed_by = timezone.now(), actor
         member.version += 1
         member.save(update_fields=["left_at", "removed_by", "version", "updated_at"])
+        _touch(member.team)
         _audit(actor, AuditAction.UPDATE, "CareTeamMember", member.public_id, member.team.person, basis,
                left=True)
     return member

@@ -10,6 +10,7 @@ from ourplan.clinical.results import ResultsOverview
 from ourplan.clinical.sensitivity import (
     SENSITIVE_CONTINGENCY_KINDS,
     is_sensitive_condition,
+    is_sensitive_goal,
     is_sensitive_measure,
     is_sensitive_register,
 )
@@ -20,8 +21,11 @@ def plan(data: dict[str, Any] | None, sees_sensitive: bool) -> dict[str, Any] | 
     mental-health crisis plans."""
     if data is None or sees_sensitive:
         return data
-    goals = [g for g in data.get("goals", []) if not g.get("sensitive")]
-    hidden = {g["public_id"] for g in data.get("goals", []) if g.get("sensitive")}
+    def hidden_goal(g: dict[str, Any]) -> bool:
+        return is_sensitive_goal(bool(g.get("sensitive")), g.get("measure") or "", g.get("registers"))
+
+    goals = [g for g in data.get("goals", []) if not hidden_goal(g)]
+    hidden = {g["public_id"] for g in data.get("goals", []) if hidden_goal(g)}
     contingencies = [c for c in data.get("contingencies", []) if c.get("kind") not in SENSITIVE_CONTINGENCY_KINDS]
     budget = data.get("budget")
     if budget:

@@ -194,6 +194,9 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
             errors["nhs_number"] = "Enter the person's NHS number"
         elif not nhs_number.is_valid(number):
             errors["nhs_number"] = "Enter a valid 10-digit NHS number"
+        if len(reason.strip()) < actions.MIN_REASON:
+            # Checked before anyone is looked up: without a reason, the page says nothing about who exists.
+            errors["reason"] = "Say why you need emergency access (at least a short sentence)"
         person = Person.objects.filter(nhs_number=number).first() if not errors else None
         if not errors and person is None:
             errors["nhs_number"] = "No record with that NHS number"
@@ -210,8 +213,7 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
                 errors[exc.field or "reason"] = exc.message
             else:
                 return redirect("people:person_detail", public_id=person.public_id)
-        elif not reason.strip() or len(reason.strip()) < actions.MIN_REASON:
-            errors["reason"] = "Say why you need emergency access (at least a short sentence)"
+
     return render(request, "sharing/emergency_access.jinja", {
         "page_title": "Emergency access", "nav": "register", "errors": errors,
         "data": request.POST if errors else {}, "hours": BreakGlass.DURATION_HOURS,

@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from ourplan.clinical.sensitivity import is_sensitive_measure
+from ourplan.clinical.sensitivity import is_sensitive_goal, is_sensitive_measure, sensitive_goal_q
 from ourplan.core.errors import ActionError
 from ourplan.core.models import AccessBasis, AuditAction
-from ourplan.people.access import PersonAccess, audit_denied, get_person_for, own_person
+from ourplan.people.access import Grant, PersonAccess, audit_denied, get_person_for, own_person
 from ourplan.people.models import Consent
 from ourplan.planning.models import Goal
 from ourplan.support import checkins, goals, readings, referrals, triggers
@@ -59,8 +59,13 @@ def _support_page(request: HttpRequest, access: PersonAccess, errors: dict[str, 
     """Referrals in plain words (with the goal each came from), and the person's goals with check-ins."""
     person = access.person
     goal_list = goals.open_goals(person, for_person=True)
-    history, schedules = checkins.history(person, goal_list), checkins.schedules(person)
     items = Referral.objects.filter(person=person).select_related("service")
+    if not access.sees_sensitive:
+        # Sensitive goals, and the referrals made for them, are not shown to someone not shared them.
+        hidden = set(Goal.objects.filter(sensitive_goal_q(), plan__person=person).values_list("public_id", flat=True))
+        goal_list = [g for g in goal_list if g.public_id not in hidden]
+        items = items.exclude(goal_public_id__in=hidden)
+    history, schedules = checkins.history(person, goal_list), checkins.schedules(person)
     return render(request, "support/my_support.jinja", {
         "page_title": "Support and services", "nav": "my_support", "person": person,
         "is_self": access.basis == AccessBasis.SELF, "can_contribute": _can_contribute(request, access),
@@ -75,10 +80,15 @@ def _support_page(request: HttpRequest, access: PersonAccess, errors: dict[str, 
 
 def _goal_post(request: HttpRequest, public_id: UUID, goal_id: UUID, entity_type: str) \
         -> tuple[PersonAccess, Goal]:
+    found = Goal.objects.filter(public_id=goal_id, plan__person__public_id=public_id).first()
+
+    def allow(grant: Grant) -> bool:
+        # A check-in needs consent to contribute, and a sensitive goal needs the sensitive parts shared.
+        return found is not None and (grant.sees_sensitive or not is_sensitive_goal(
+            found.sensitive, found.measure, found.registers))
+
     access = get_person_for(request, public_id, bases=PERSON_BASES, entity_type=entity_type,
-                            audit_action=AuditAction.CREATE)
-    if not _can_contribute(request, access):
-        raise Http404("Not found")
+                            audit_action=AuditAction.CREATE, require_contribute=True, allow=allow)
     try:
         goal = goals.goal_in_plan(access.person, goal_id, for_person=True)
     except ActionError:
