@@ -285,3 +285,14 @@ def test_a_carer_who_may_contribute_still_cannot_change_a_sensitive_goal(person,
     assert as_user(carer).post(reverse("planning:my_goal_new", args=[person.public_id]),
                                {"person_words": "x"}).status_code == 404
     assert AuditEvent.objects.filter(actor=carer, action=AuditAction.DENIED).count() == before + 1
+
+
+def test_the_audit_search_does_not_name_people_registered_elsewhere(person, clinician, practice_admin,
+                                                                   other_practice, as_user):
+    from ourplan.sharing import actions as sharing_actions
+    from tests import factories as f
+
+    stranger = f.person(other_practice, "Stella", "Elsewhere", "9990000026")
+    sharing_actions.do_break_glass(clinician, stranger, "Collapsed in our waiting room, need her plan")
+    page = as_user(practice_admin).get(reverse("sharing:audit_search"), {"user": "Megan"}).content.decode()
+    assert "Someone registered elsewhere" in page and "ELSEWHERE" not in page and "999 000 0026" not in page

@@ -154,6 +154,8 @@ def search(scope_people: QuerySet[Person], scope_user_ids: list[int], query: Aud
     return events.order_by("-at")
 
 
-def people_by_ref(events: list[AuditEvent]) -> dict[Any, Person]:
+def people_by_ref(events: list[AuditEvent], scope_people: QuerySet[Person]) -> dict[Any, Person]:
+    """The people named in these events, among those the admin's practice holds: an event by the practice's
+    staff about someone registered elsewhere shows that someone else's record was touched, not who."""
     refs = {e.person_id_ref for e in events if e.person_id_ref}
-    return {p.public_id: p for p in Person.objects.filter(public_id__in=refs)}
+    return {p.public_id: p for p in scope_people.filter(public_id__in=refs)}

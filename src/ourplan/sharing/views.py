@@ -259,7 +259,7 @@ def audit_search(request: HttpRequest) -> HttpResponse:
                                           "count": page.paginator.count})
     return render(request, "sharing/audit_search.jinja", {
         "page_title": "Audit log", "nav": "audit", "errors": errors, "data": g, "page": page, "rows": rows,
-        "people": seen.people_by_ref(rows), "actions": [("", "Any"), *list(AuditAction.choices)],
+        "people": seen.people_by_ref(rows, scope_people), "actions": [("", "Any"), *list(AuditAction.choices)],
         "describe": seen.describe,
         "bases": [("", "Any"), *list(AccessBasis.choices)],
         "emergencies": BreakGlass.objects.filter(person__in=scope_people).select_related("person")[:20],
