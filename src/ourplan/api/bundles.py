@@ -5,7 +5,7 @@ unchanged."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +31,21 @@ class SearchResult:
     bundle: dict[str, Any]
     included: list[tuple[ResourceType, Any]] = field(default_factory=list)
 
+
+
+def paging_links(url: str, kept: Sequence[tuple[str, Any]], count: int, offset: int, total: int
+                 ) -> list[dict[str, str]]:
+    """self, next and previous links of a searchset page: the query kept, with _count and _offset."""
+    def link(relation: str, at: int) -> dict[str, str]:
+        query = urlencode([*kept, ("_count", str(count)), ("_offset", str(at))])
+        return {"relation": relation, "url": f"{url}?{query}"}
+
+    links = [link("self", offset)]
+    if count and offset + count < total:
+        links.append(link("next", offset + count))
+    if count and offset > 0:
+        links.append(link("previous", max(offset - count, 0)))
+    return links
 
 def _int(name: str, raw: str, low: int, high: int | None = None) -> int:
     try:
@@ -159,15 +174,7 @@ def search(request_get: Any, headers: Any, rt: ResourceType, caller: Caller, bas
     kept.extend((spec.parameter, spec.text) for spec in includes)
     extra = included(caller, rt, rows, includes)
 
-    def link(relation: str, at: int) -> dict[str, str]:
-        query = urlencode([*kept, ("_count", str(count)), ("_offset", str(at))])
-        return {"relation": relation, "url": f"{base}{rt.name}?{query}"}
-
-    links = [link("self", offset)]
-    if count and offset + count < total:
-        links.append(link("next", offset + count))
-    if count and offset > 0:
-        links.append(link("previous", max(offset - count, 0)))
+    links = paging_links(f"{base}{rt.name}", kept, count, offset, total)
     entries = [entry(base, rt, row, "match") for row in rows]
     entries += [entry(base, other, row, "include") for other, row in extra]
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}

@@ -11,13 +11,12 @@ the whole result in a fixed order, so pages never overlap)."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from ourplan.api.auth import Caller
-from ourplan.api.bundles import DEFAULT_COUNT, MAX_COUNT, entry
+from ourplan.api.bundles import DEFAULT_COUNT, MAX_COUNT, entry, paging_links
 from ourplan.api.errors import FhirError
 from ourplan.api.formats import render
 from ourplan.api.interactions import Context, audit_people, visible_object
@@ -98,15 +97,7 @@ def do_everything(ctx: Context, raw_id: str) -> HttpResponse:
         total += size
     kept = [(k, v) for k, v in query.items() if k in ("_type", "_since")]
 
-    def link(relation: str, at: int) -> dict[str, str]:
-        params = urlencode([*kept, ("_count", str(count)), ("_offset", str(at))])
-        return {"relation": relation, "url": f"{ctx.base}Patient/{person.public_id}/$everything?{params}"}
-
-    links = [link("self", offset)]
-    if count and offset + count < total:
-        links.append(link("next", offset + count))
-    if count and offset > 0:
-        links.append(link("previous", max(offset - count, 0)))
+    links = paging_links(f"{ctx.base}Patient/{person.public_id}/$everything", kept, count, offset, total)
     bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset", "total": total, "link": links}
     if page:
         bundle["entry"] = [entry(ctx.base, rt, row, "match") for rt, row in page]
