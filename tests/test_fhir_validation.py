@@ -30,8 +30,10 @@ SCRIPT = ROOT / "tests" / "medplum_validate.mjs"
 
 def medplum(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     node = shutil.which("node")
+    # `make test` installs Node.js (make system-deps) and the npm devDependencies, so a missing node is a broken
+    # setup, not a reason to skip the independent validator.
     if node is None:
-        pytest.skip("node is not installed, so the @medplum/core validator cannot run (apt-get install nodejs)")
+        pytest.fail("node is not installed, so the @medplum/core validator cannot run (apt-get install nodejs)")
     if not (ROOT / "node_modules" / "@medplum" / "core").exists():
         pytest.fail("@medplum/core is not installed: run `npm ci` (it is a devDependency in package.json)")
     stdin = b"".join(orjson.dumps(r) + b"\n" for r in resources)
